@@ -1,0 +1,3 @@
+int main() {
+  return 1; // replaced by the real server in the next commit
+}
