@@ -1,0 +1,36 @@
+#pragma once
+
+// Actor-to-actor vocabulary of the server that is not a wire frame.
+
+#include <memory>
+#include <vector>
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+
+namespace actors {
+
+/// session -> registry: route an envelope to a named user.
+using route_atom = caf::atom_constant<caf::atom("route")>;
+/// connection -> session: bytes read from the socket.
+using recv_atom = caf::atom_constant<caf::atom("recv")>;
+/// session -> connection: bytes to write to the socket.
+using write_atom = caf::atom_constant<caf::atom("write")>;
+/// connection -> session: this many bytes reached the socket.
+using sent_atom = caf::atom_constant<caf::atom("sent")>;
+/// connection -> session: the peer closed the socket.
+using closed_atom = caf::atom_constant<caf::atom("closed")>;
+/// session timers
+using handshake_atom = caf::atom_constant<caf::atom("handshake")>;
+using idle_atom_t = caf::atom_constant<caf::atom("idlecheck")>;
+
+/// A complete, already encoded frame shared by many recipients (encode once,
+/// fan out). Immutable once built.
+struct shared_frame {
+  std::shared_ptr<const std::vector<char>> bytes;
+};
+
+} // namespace actors
+
+// shared_frame is passed within one process only; it is never serialized.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::shared_frame)

@@ -1,0 +1,170 @@
+#include "actors/registry.hpp"
+
+#include <algorithm>
+
+#include <caf/all.hpp>
+
+#include "actors/name_rules.hpp"
+#include "net/error.hpp"
+#include "net/frame.hpp"
+#include "net/log.hpp"
+
+namespace actors {
+
+namespace {
+
+shared_frame share(std::vector<char> bytes) {
+  return shared_frame{
+    std::make_shared<const std::vector<char>>(std::move(bytes))};
+}
+
+/// Encodes the pending batch once and hands it to every announced member,
+/// then gives each waiting joiner one shared snapshot.
+void flush(registry_actor* self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  auto has_audience = std::any_of(st.entries.begin(), st.entries.end(),
+                                  [](auto& kvp) { return kvp.second.announced; });
+  if (!has_audience)
+    st.pending.clear(); // nobody holds a directory that could go stale
+  if (!st.pending.empty()) {
+    net::directory delta;
+    for (auto& [name, change] : st.pending) {
+      if (change.left)
+        delta.left.push_back(name);
+      if (change.joined) {
+        auto i = st.entries.find(name);
+        if (i != st.entries.end())
+          delta.joined.push_back(i->second.info);
+      }
+    }
+    st.pending.clear();
+    auto frame = share(net::encode_frame(delta));
+    ++st.deltas_sent;
+    for (auto& [name, e] : st.entries)
+      if (e.announced)
+        self->send(e.session, frame);
+  }
+  if (!st.joiners.empty()) {
+    net::directory snap;
+    snap.snapshot = true;
+    snap.joined.reserve(st.entries.size());
+    for (auto& [name, e] : st.entries)
+      snap.joined.push_back(e.info);
+    auto frame = share(net::encode_frame(snap));
+    ++st.snapshots_sent;
+    for (auto& name : st.joiners) {
+      auto i = st.entries.find(name);
+      if (i == st.entries.end())
+        continue; // left before its snapshot went out
+      i->second.announced = true;
+      self->send(i->second.session, frame);
+    }
+    st.joiners.clear();
+  }
+}
+
+void schedule_flush(registry_actor* self) {
+  auto& st = self->state;
+  if (st.settings.coalesce.count() == 0) {
+    flush(self);
+  } else if (!st.flush_scheduled) {
+    st.flush_scheduled = true;
+    self->delayed_send(self, st.settings.coalesce, caf::flush_atom::value);
+  }
+}
+
+void remove_entry(registry_actor* self, const std::string& name) {
+  auto& st = self->state;
+  auto i = st.entries.find(name);
+  if (i == st.entries.end())
+    return;
+  self->demonitor(i->second.session);
+  st.names_by_session.erase(i->second.session.address());
+  st.entries.erase(i);
+  st.joiners.erase(std::remove(st.joiners.begin(), st.joiners.end(), name),
+                   st.joiners.end());
+  auto& change = st.pending[name];
+  change.left = true;
+  change.joined = false;
+  CHAT_LOG(info, "left: " << name << " (" << st.entries.size()
+                          << " online)");
+  schedule_flush(self);
+}
+
+} // namespace
+
+caf::behavior registry(registry_actor* self, registry_settings settings) {
+  self->state.settings = settings;
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    auto& st = self->state;
+    auto i = st.names_by_session.find(msg.source);
+    if (i != st.names_by_session.end()) {
+      auto name = i->second; // remove_entry invalidates i
+      remove_entry(self, name);
+    }
+  });
+  return {
+    [=](caf::join_atom, net::peer_info& info,
+        caf::actor& session) -> caf::result<caf::ok_atom> {
+      auto& st = self->state;
+      if (auto err = validate_name(info.name, st.settings.max_name_length))
+        return err;
+      if (st.entries.count(info.name) > 0)
+        return net::make_error(net::errc::name_taken,
+                               "the name '" + info.name
+                                 + "' is already online; pick another");
+      if (st.entries.size() >= st.settings.max_clients)
+        return net::make_error(net::errc::server_full,
+                               "the server is full ("
+                                 + std::to_string(st.settings.max_clients)
+                                 + " clients); try again later");
+      if (st.names_by_session.count(session.address()) > 0)
+        return net::make_error(net::errc::protocol, "already joined");
+      self->monitor(session);
+      auto name = info.name;
+      st.names_by_session.emplace(session.address(), name);
+      st.entries.emplace(name, registry_state::entry{session, std::move(info),
+                                                     false});
+      st.pending[name].joined = true;
+      st.joiners.push_back(name);
+      CHAT_LOG(info, "joined: " << name << " (" << st.entries.size()
+                                << " online)");
+      schedule_flush(self);
+      return caf::ok_atom::value;
+    },
+    [=](caf::leave_atom, const std::string& name) {
+      auto& st = self->state;
+      auto i = st.entries.find(name);
+      // Only the owning session may remove a name.
+      if (i != st.entries.end()
+          && i->second.session.address() == self->current_sender())
+        remove_entry(self, name);
+    },
+    [=](route_atom, const std::string& from, const std::string& to,
+        uint32_t id, net::bytes& envelope) {
+      auto& st = self->state;
+      auto reply_error = [&](std::string text) {
+        net::error_frame err{static_cast<uint8_t>(net::errc::unknown_peer), id,
+                             false, std::move(text)};
+        self->send(caf::actor_cast<caf::actor>(self->current_sender()), err);
+      };
+      if (to == from)
+        return reply_error("you cannot send a message to yourself");
+      auto i = st.entries.find(to);
+      if (i == st.entries.end())
+        return reply_error("unknown recipient '" + to + "' (not online)");
+      self->send(i->second.session, net::deliver{from, std::move(envelope)});
+    },
+    [=](caf::flush_atom) { flush(self); },
+    [=](caf::get_atom) {
+      std::vector<std::string> names;
+      for (auto& kvp : self->state.entries)
+        names.push_back(kvp.first);
+      std::sort(names.begin(), names.end());
+      return names;
+    },
+  };
+}
+
+} // namespace actors

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+#include "net/error.hpp"
+#include "net/log.hpp"
+
+namespace config {
+
+/// Every knob of chat-server; defaults here are the documented defaults.
+struct server_options {
+  // network
+  std::string host = "127.0.0.1";
+  uint16_t port = 5000;
+  std::string data_dir = "data";
+  std::string videos_dir = "videos";
+  // limits
+  uint32_t max_clients = 10000;
+  uint32_t max_frame_size = 131072;
+  uint32_t max_name_length = 32;
+  double message_rate = 200;   ///< messages per second per session
+  double message_burst = 400;  ///< token-bucket depth
+  uint64_t max_outgoing_bytes = 8 << 20; ///< per-session send backlog
+  uint32_t handshake_timeout_ms = 10000;
+  uint32_t idle_timeout_s = 300;
+  uint32_t directory_coalesce_ms = 50;
+  // video
+  std::string abr_policy = "adaptive";
+  uint32_t buffer_target_ms = 1500;
+  uint32_t max_inflight_frames = 60;
+  // runtime
+  uint32_t scheduler_threads = 0; ///< 0 = number of cores
+  std::string scheduler_policy = "sharing";
+  net::log_level log_level = net::log_level::info;
+  bool log_frames = false; ///< log every received frame (type, size, hex)
+};
+
+/// Parses argv (+ config file). `help_shown` is set when --help was printed;
+/// the caller then exits 0. Errors name the option and why.
+net::result<server_options> parse_server_options(int argc,
+                                                 const char* const* argv,
+                                                 std::ostream& help_out,
+                                                 bool& help_shown);
+
+} // namespace config

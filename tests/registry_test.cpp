@@ -1,0 +1,317 @@
+#define CAF_SUITE registry
+#include <caf/test/dsl.hpp>
+
+#include "actors/registry.hpp"
+#include "net/error.hpp"
+#include "tests/recorder.hpp"
+
+using namespace actors;
+using namespace test_support;
+using names = std::vector<std::string>;
+
+namespace {
+
+net::peer_info peer(const std::string& name, uint8_t k = 1) {
+  return {name, net::bytes(32, k), net::bytes(32, static_cast<uint8_t>(k + 1))};
+}
+
+struct fixture : test_coordinator_fixture<> {
+  caf::actor reg;
+
+  fixture() {
+    registry_settings s;
+    s.max_clients = 3;
+    s.max_name_length = 8;
+    s.coalesce = std::chrono::milliseconds{0};
+    reg = sys.spawn(registry, s);
+  }
+
+  ~fixture() override {
+    anon_send_exit(reg, caf::exit_reason::user_shutdown);
+  }
+
+  caf::actor client() {
+    return sys.spawn(recorder);
+  }
+
+  recorder_state& st(const caf::actor& a) {
+    return deref<caf::stateful_actor<recorder_state>>(a).state;
+  }
+
+  void join(const caf::actor& who, net::peer_info info) {
+    self->send(who, caf::join_atom::value, std::move(info), reg);
+    run();
+  }
+
+  net::errc last_join_error(const caf::actor& who) {
+    auto& errs = st(who).join_errors;
+    CAF_REQUIRE(!errs.empty());
+    return net::code_of(errs.back());
+  }
+
+  names online() {
+    names result;
+    for (auto& kvp : deref<registry_actor>(reg).state.entries)
+      result.push_back(kvp.first);
+    std::sort(result.begin(), result.end());
+    return result;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(registry_tests, fixture)
+
+CAF_TEST(a joiner gets a snapshot and the others a delta) {
+  auto alice = client();
+  auto bob = client();
+  join(alice, peer("alice"));
+  CAF_CHECK_EQUAL(st(alice).joins_ok, 1);
+  CAF_REQUIRE_EQUAL(st(alice).directories.size(), 1u);
+  CAF_CHECK(st(alice).directories[0].snapshot);
+  CAF_CHECK_EQUAL(st(alice).directories[0].joined[0], peer("alice"));
+  join(bob, peer("bob", 7));
+  CAF_REQUIRE_EQUAL(st(bob).directories.size(), 1u);
+  CAF_CHECK(st(bob).directories[0].snapshot);
+  CAF_CHECK_EQUAL(apply(st(bob).directories), names({"alice", "bob"}));
+  CAF_REQUIRE_EQUAL(st(alice).directories.size(), 2u);
+  auto& delta = st(alice).directories[1];
+  CAF_CHECK(!delta.snapshot);
+  CAF_REQUIRE_EQUAL(delta.joined.size(), 1u);
+  CAF_CHECK_EQUAL(delta.joined[0], peer("bob", 7)); // keys travel too
+}
+
+CAF_TEST(duplicate and invalid names are refused with a reason) {
+  auto alice = client();
+  auto other = client();
+  join(alice, peer("alice"));
+  join(other, peer("alice"));
+  CAF_CHECK_EQUAL(last_join_error(other), net::errc::name_taken);
+  CAF_CHECK_EQUAL(st(other).joins_ok, 0);
+  for (auto bad : {"", "toolongname", "a b", "tab\there", "nul\x01", "all",
+                   "ALL", "\xff\xfe", "zw\xe2\x80\x8bsp"}) {
+    join(other, peer(bad));
+    CAF_CHECK_EQUAL(last_join_error(other), net::errc::bad_name);
+  }
+  // the refused client can pick another name on the same session
+  join(other, peer("alicia"));
+  CAF_CHECK_EQUAL(st(other).joins_ok, 1);
+  CAF_CHECK_EQUAL(online(), names({"alice", "alicia"}));
+  // UTF-8 names are fine
+  auto third = client();
+  join(third, peer("zoë"));
+  CAF_CHECK_EQUAL(st(third).joins_ok, 1);
+}
+
+CAF_TEST(the server refuses clients beyond max clients) {
+  auto a = client(), b = client(), c = client(), d = client();
+  join(a, peer("a"));
+  join(b, peer("b"));
+  join(c, peer("c"));
+  join(d, peer("d"));
+  CAF_CHECK_EQUAL(last_join_error(d), net::errc::server_full);
+  CAF_CHECK_EQUAL(online(), names({"a", "b", "c"}));
+}
+
+CAF_TEST(leave on quit tells everyone) {
+  auto alice = client();
+  auto bob = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  inject((caf::leave_atom, std::string),
+         from(bob).to(reg).with(caf::leave_atom::value, std::string{"bob"}));
+  run();
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  CAF_CHECK_EQUAL(apply(st(alice).directories), names({"alice"}));
+  CAF_CHECK_EQUAL(st(alice).directories.back().left, names({"bob"}));
+}
+
+CAF_TEST(only the owner can remove a name) {
+  auto alice = client();
+  auto mallory = client();
+  join(alice, peer("alice"));
+  join(mallory, peer("mallory"));
+  inject((caf::leave_atom, std::string),
+         from(mallory).to(reg).with(caf::leave_atom::value,
+                                    std::string{"alice"}));
+  run();
+  CAF_CHECK_EQUAL(online(), names({"alice", "mallory"}));
+}
+
+CAF_TEST(a session that dies without quit is removed via down_msg) {
+  auto alice = client();
+  auto bob = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  anon_send_exit(bob, caf::exit_reason::kill);
+  run();
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  CAF_CHECK_EQUAL(apply(st(alice).directories), names({"alice"}));
+  // the name is free again
+  auto bob2 = client();
+  join(bob2, peer("bob", 9));
+  CAF_CHECK_EQUAL(st(bob2).joins_ok, 1);
+}
+
+CAF_TEST(routing reaches only the recipient) {
+  auto alice = client(), bob = client(), carol = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  join(carol, peer("carol"));
+  inject((route_atom, std::string, std::string, uint32_t, net::bytes),
+         from(alice).to(reg).with(route_atom::value, std::string{"alice"},
+                                  std::string{"bob"}, uint32_t{1},
+                                  net::bytes{1, 2, 3}));
+  run();
+  CAF_REQUIRE_EQUAL(st(bob).delivered.size(), 1u);
+  CAF_CHECK_EQUAL(st(bob).delivered[0],
+                  (net::deliver{"alice", net::bytes{1, 2, 3}}));
+  CAF_CHECK(st(carol).delivered.empty());
+  CAF_CHECK(st(alice).delivered.empty());
+  CAF_CHECK(st(alice).errors.empty());
+}
+
+CAF_TEST(several recipients get one envelope each) {
+  auto alice = client(), bob = client(), carol = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  join(carol, peer("carol"));
+  uint32_t id = 10;
+  for (auto to : {"bob", "carol"})
+    inject((route_atom, std::string, std::string, uint32_t, net::bytes),
+           from(alice).to(reg).with(route_atom::value, std::string{"alice"},
+                                    std::string{to}, id++,
+                                    net::bytes{static_cast<uint8_t>(id)}));
+  run();
+  CAF_CHECK_EQUAL(st(bob).delivered.size(), 1u);
+  CAF_CHECK_EQUAL(st(carol).delivered.size(), 1u);
+  CAF_CHECK_NOT_EQUAL(st(bob).delivered[0].envelope,
+                      st(carol).delivered[0].envelope);
+}
+
+CAF_TEST(unknown departed and self recipients get an error back) {
+  auto alice = client(), bob = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  anon_send_exit(bob, caf::exit_reason::kill);
+  run();
+  auto send_to = [&](std::string to, uint32_t id) {
+    inject((route_atom, std::string, std::string, uint32_t, net::bytes),
+           from(alice).to(reg).with(route_atom::value, std::string{"alice"},
+                                    std::move(to), id, net::bytes{1}));
+    run();
+  };
+  send_to("nobody", 5);
+  send_to("bob", 6);
+  send_to("alice", 7);
+  auto& errs = st(alice).errors;
+  CAF_REQUIRE_EQUAL(errs.size(), 3u);
+  CAF_CHECK_EQUAL(errs[0].ref, 5u);
+  CAF_CHECK_EQUAL(errs[0].code, static_cast<uint8_t>(net::errc::unknown_peer));
+  CAF_CHECK(errs[0].text.find("nobody") != std::string::npos);
+  CAF_CHECK(!errs[0].fatal);
+  CAF_CHECK_EQUAL(errs[1].ref, 6u);
+  CAF_CHECK(errs[1].text.find("bob") != std::string::npos);
+  CAF_CHECK_EQUAL(errs[2].ref, 7u);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+namespace {
+
+struct coalescing_fixture : test_coordinator_fixture<> {
+  caf::actor reg;
+  coalescing_fixture() {
+    registry_settings s;
+    s.max_clients = 1000;
+    s.coalesce = std::chrono::milliseconds{50};
+    reg = sys.spawn(registry, s);
+  }
+  ~coalescing_fixture() override {
+    anon_send_exit(reg, caf::exit_reason::user_shutdown);
+  }
+  recorder_state& st(const caf::actor& a) {
+    return deref<caf::stateful_actor<recorder_state>>(a).state;
+  }
+  /// Delivers messages without firing timers: time moves only by advance().
+  void drain() {
+    sched.run();
+  }
+  registry_state& reg_state() {
+    return deref<registry_actor>(reg).state;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(coalescing_tests, coalescing_fixture)
+
+CAF_TEST(a join storm is batched and encoded once per window) {
+  auto first = sys.spawn(test_support::recorder);
+  self->send(first, caf::join_atom::value,
+             net::peer_info{"first", net::bytes(32, 1), net::bytes(32, 2)},
+             reg);
+  drain();
+  advance_time(std::chrono::milliseconds{50});
+  drain();
+  CAF_REQUIRE_EQUAL(st(first).directories.size(), 1u);
+  // 100 clients join inside one window
+  std::vector<caf::actor> crowd;
+  for (int i = 0; i < 100; ++i) {
+    auto c = sys.spawn(test_support::recorder);
+    crowd.push_back(c);
+    self->send(c, caf::join_atom::value,
+               net::peer_info{"u" + std::to_string(i), net::bytes(32, 1),
+                              net::bytes(32, 2)},
+               reg);
+  }
+  drain();
+  // nothing is pushed before the window closes
+  CAF_CHECK_EQUAL(st(first).directories.size(), 1u);
+  CAF_CHECK(st(crowd[0]).directories.empty());
+  advance_time(std::chrono::milliseconds{50});
+  drain();
+  // one delta for the old member, one shared snapshot for the newcomers
+  CAF_REQUIRE_EQUAL(st(first).directories.size(), 2u);
+  CAF_CHECK_EQUAL(st(first).directories[1].joined.size(), 100u);
+  CAF_CHECK_EQUAL(reg_state().deltas_sent, 1u);
+  CAF_CHECK_EQUAL(reg_state().snapshots_sent, 2u);
+  for (auto& c : crowd) {
+    CAF_REQUIRE_EQUAL(st(c).directories.size(), 1u);
+    CAF_CHECK_EQUAL(st(c).directories[0].joined.size(), 101u);
+  }
+  for (auto& c : crowd)
+    anon_send_exit(c, caf::exit_reason::user_shutdown);
+  anon_send_exit(first, caf::exit_reason::user_shutdown);
+  drain();
+  advance_time(std::chrono::milliseconds{50});
+  drain();
+}
+
+CAF_TEST(a join and leave inside one window cancel out) {
+  auto first = sys.spawn(test_support::recorder);
+  self->send(first, caf::join_atom::value,
+             net::peer_info{"first", net::bytes(32, 1), net::bytes(32, 2)},
+             reg);
+  drain();
+  advance_time(std::chrono::milliseconds{50});
+  drain();
+  auto ghost = sys.spawn(test_support::recorder);
+  self->send(ghost, caf::join_atom::value,
+             net::peer_info{"ghost", net::bytes(32, 1), net::bytes(32, 2)},
+             reg);
+  drain();
+  anon_send_exit(ghost, caf::exit_reason::kill);
+  drain();
+  advance_time(std::chrono::milliseconds{50});
+  drain();
+  CAF_CHECK_EQUAL(test_support::apply(st(first).directories),
+                  std::vector<std::string>{"first"});
+  CAF_CHECK(st(ghost).directories.empty());
+  anon_send_exit(first, caf::exit_reason::user_shutdown);
+  drain();
+  advance_time(std::chrono::milliseconds{50});
+  drain();
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
