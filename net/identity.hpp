@@ -1,0 +1,52 @@
+#pragma once
+
+// A user's long-term identity: an X25519 key (others encrypt to it) and an
+// Ed25519 key (it signs what the user sends), kept in one owner-only file,
+// plus the short strings people compare to verify each other's keys.
+
+#include <string>
+
+#include "net/error.hpp"
+#include "net/wire.hpp"
+
+namespace net {
+
+/// A user's long-term key pairs (private parts are raw 32-byte keys).
+struct identity {
+  bytes x25519_priv;
+  bytes x25519_pub;
+  bytes ed25519_priv;
+  bytes ed25519_pub;
+
+  /// Fresh random keys.
+  static identity generate();
+};
+
+/// What others know about a user: its two public keys.
+struct public_identity {
+  bytes x25519_pub;
+  bytes ed25519_pub;
+};
+
+/// Loads the identity at `path`, or creates it (0600, parent dirs 0700) when
+/// missing; `*created` tells which. Refuses files that group or others can
+/// access, and reports corrupt files as errors.
+result<identity> load_or_create_identity(const std::string& path,
+                                         bool* created = nullptr);
+
+/// The two private keys as concatenated PKCS#8 PEM blocks (X25519 first).
+result<std::string> identity_to_pem(const identity& id);
+
+/// Parses what `identity_to_pem` writes; errc::bad_key on anything else.
+result<identity> identity_from_pem(const std::string& pem);
+
+/// First 16 bytes of SHA-256(ed25519 || x25519) as "abcd 0123 ..." (8 groups).
+std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub);
+
+/// 30 digits in 6 groups of 5 that both users compute identically (argument
+/// order does not matter) and compare out of band, e.g. read aloud.
+std::string safety_number(const std::string& name_a, const public_identity& a,
+                          const std::string& name_b,
+                          const public_identity& b);
+
+} // namespace net
