@@ -23,6 +23,9 @@ constexpr size_t max_plain_chunk = 16384;
 // drained, to keep an idle connection small.
 constexpr size_t keep_capacity = 64 * 1024;
 
+// Memory BIOs holding a buffer larger than this are replaced once empty.
+constexpr size_t keep_bio = 4096;
+
 caf::error tls_error(std::string what) {
   return make_error(errc::tls, std::move(what));
 }
@@ -209,6 +212,31 @@ struct tls_channel::impl {
     cipher_out.resize(old + static_cast<size_t>(std::max(got, 0)));
   }
 
+  // Memory BIO buffers only ever grow; once one is empty but holds a large
+  // buffer, a fresh BIO takes its place so an idle connection stays small.
+  void shrink_bios() {
+    if (!ssl || failed())
+      return;
+    auto large = [](BIO* bio) {
+      BUF_MEM* mem = nullptr;
+      BIO_get_mem_ptr(bio, &mem);
+      return BIO_ctrl_pending(bio) == 0 && mem && mem->max > keep_bio;
+    };
+    if (large(rbio)) {
+      if (auto* fresh = BIO_new(BIO_s_mem())) {
+        BIO_set_mem_eof_return(fresh, -1);
+        SSL_set0_rbio(ssl.get(), fresh); // frees the old one
+        rbio = fresh;
+      }
+    }
+    if (large(wbio)) {
+      if (auto* fresh = BIO_new(BIO_s_mem())) {
+        SSL_set0_wbio(ssl.get(), fresh);
+        wbio = fresh;
+      }
+    }
+  }
+
   // Verification of the server certificate: the chain is self-signed, so
   // OpenSSL reports errors that we override. OpenSSL calls this once per
   // certificate and again per error, so it only reads state and records the
@@ -224,9 +252,10 @@ struct tls_channel::impl {
     if (fp.empty())
       return 0;
     self->seen_fingerprint = fp;
-    if (self->pin.empty())
-      return 1; // the owner decides after the handshake (trust on first use)
-    if (fingerprints_equal(fp, self->pin)) {
+    // With no pin the owner decides after the handshake (trust on first
+    // use). Either way the chain itself means nothing: the handshake's
+    // CertificateVerify proves the server holds the leaf's key.
+    if (self->pin.empty() || fingerprints_equal(fp, self->pin)) {
       X509_STORE_CTX_set_error(store, X509_V_OK);
       return 1;
     }
@@ -366,6 +395,7 @@ bool tls_channel::feed(const char* data, size_t n) {
     n -= chunk;
     x.advance();
   } while (n > 0 && !x.failed());
+  x.shrink_bios();
   return !x.failed();
 }
 
@@ -381,7 +411,9 @@ bool tls_channel::write(const char* data, size_t n) {
     x.pending_write.insert(x.pending_write.end(), data, data + n);
     return true;
   }
-  return x.encrypt(data, n);
+  auto ok = x.encrypt(data, n);
+  x.shrink_bios();
+  return ok;
 }
 
 bool tls_channel::has_output() const {

@@ -46,7 +46,8 @@ private:
   bool is_server_;
 };
 
-/// One TLS connection over memory buffers; movable, not copyable.
+/// One TLS connection over memory buffers; movable, not copyable (a
+/// moved-from channel may only be assigned to or destroyed).
 class tls_channel {
 public:
   /// The server side of a new connection.
