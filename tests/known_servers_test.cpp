@@ -111,8 +111,8 @@ CAF_TEST(pins persist across reopen with private modes) {
   CAF_CHECK_EQUAL(st.st_mode & 0777, 0600u);
   CAF_REQUIRE_EQUAL(::stat((dir + "/config").c_str(), &st), 0);
   CAF_CHECK_EQUAL(st.st_mode & 0777, 0700u);
-  CAF_CHECK_EQUAL(contents(), "a.example:1 " + fp('1') + "\n[::1]:4433 "
-                                + fp('2') + "\n");
+  CAF_CHECK_EQUAL(contents(),
+                  "a.example:1 " + fp('1') + "\n[::1]:4433 " + fp('2') + "\n");
   auto ks = open();
   CAF_CHECK(ks.check("a.example:1", fp('1')) == verdict::match);
   CAF_CHECK(ks.check("[::1]:4433", fp('2')) == verdict::match);
@@ -129,8 +129,8 @@ CAF_TEST(comments and blank lines survive a rewrite) {
   auto ks = open();
   CAF_CHECK(ks.check("home:4433", fp('C')) == verdict::match);
   CAF_REQUIRE(!ks.pin("work:4433", fp('D')));
-  CAF_CHECK_EQUAL(contents(), "# my servers\n\nhome:4433 " + fp('C')
-                                + "\nwork:4433 " + fp('D') + "\n");
+  CAF_CHECK_EQUAL(contents(), "# my servers\n\nhome:4433 " + fp('C') +
+                                  "\nwork:4433 " + fp('D') + "\n");
 }
 
 CAF_TEST(malformed lines are reported with path and line) {
@@ -141,11 +141,10 @@ CAF_TEST(malformed lines are reported with path and line) {
   CAF_MESSAGE(text);
   CAF_CHECK_EQUAL(code_of(ks.error()), errc::config);
   CAF_CHECK_NOT_EQUAL(text.find(path + ":2:"), std::string::npos);
-  for (auto bad : {std::string{"noport " + fp('A')},
-                   std::string{"host:1 SHA256:zz"},
-                   std::string{"host:1"},
-                   std::string{"host:1 " + fp('A') + " extra"},
-                   std::string{"host:x " + fp('A')}}) {
+  for (auto bad :
+       {std::string{"noport " + fp('A')}, std::string{"host:1 SHA256:zz"},
+        std::string{"host:1"}, std::string{"host:1 " + fp('A') + " extra"},
+        std::string{"host:x " + fp('A')}}) {
     write(bad + "\n");
     auto res = known_servers::open(path);
     CAF_CHECK(!res);

@@ -99,7 +99,9 @@ struct fixture {
 
   mem_link connect(std::string pin = {}) {
     mem_link l{tls_channel::client(client_ctx, std::move(pin)),
-           tls_channel::server(server_ctx), {}, {}};
+               tls_channel::server(server_ctx),
+               {},
+               {}};
     l.server.start();
     l.client.start();
     l.shuttle();
@@ -181,7 +183,9 @@ CAF_TEST(handshake completes and data flows both ways) {
 
 CAF_TEST(writes before the handshake are sent once it is done) {
   mem_link l{tls_channel::client(client_ctx, creds.fingerprint),
-         tls_channel::server(server_ctx), {}, {}};
+             tls_channel::server(server_ctx),
+             {},
+             {}};
   std::string early = "early bird";
   CAF_CHECK(l.client.write(early.data(), early.size()));
   CAF_CHECK(l.server.write("x", 1));
@@ -268,7 +272,9 @@ CAF_TEST(a wrong pin fails the handshake and delivers nothing) {
   auto other = load_or_create_credentials(other_dir.path);
   CAF_REQUIRE(other);
   mem_link l{tls_channel::client(client_ctx, other->fingerprint),
-         tls_channel::server(server_ctx), {}, {}};
+             tls_channel::server(server_ctx),
+             {},
+             {}};
   std::string secret = "for the pinned server only";
   CAF_CHECK(l.client.write(secret.data(), secret.size()));
   l.client.start();
@@ -277,6 +283,8 @@ CAF_TEST(a wrong pin fails the handshake and delivers nothing) {
   CAF_CHECK(l.client.failed());
   CAF_CHECK(!l.client.handshake_done());
   CAF_CHECK(!l.server.handshake_done());
+  CAF_CHECK(l.server.failed()); // the client's alert reached it
+  CAF_MESSAGE("server saw: " << describe(l.server.error()));
   CAF_CHECK(l.at_server.empty());
   CAF_CHECK(l.at_client.empty());
   auto err = l.client.error();
@@ -357,6 +365,23 @@ CAF_TEST(close notify reaches the peer) {
   l.server.close();
   l.shuttle();
   CAF_CHECK(l.client.peer_closed());
+}
+
+CAF_TEST(a server context refuses bad or mismatched credentials) {
+  auto bad = creds;
+  bad.key_pem = "garbage";
+  auto res = tls_context::server(bad);
+  CAF_CHECK(!res);
+  CAF_CHECK_EQUAL(code_of(res.error()), errc::config);
+  temp_dir other_dir;
+  auto other = load_or_create_credentials(other_dir.path);
+  CAF_REQUIRE(other);
+  bad.key_pem = other->key_pem;
+  CAF_CHECK(!tls_context::server(bad));
+  // A channel of the wrong kind fails instead of misbehaving.
+  auto wrong = tls_channel::server(client_ctx);
+  CAF_CHECK(wrong.failed());
+  CAF_CHECK(!wrong.feed("x", 1));
 }
 
 CAF_TEST(a corrupt key file gives an error naming it) {
