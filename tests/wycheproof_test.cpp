@@ -44,13 +44,11 @@ struct counts {
   }
 
   void report(const std::string& file) const {
-    CAF_MESSAGE("wycheproof: " << file << ": "
-                               << (valid + acceptable + invalid)
+    CAF_MESSAGE("wycheproof: " << file << ": " << (valid + acceptable + invalid)
                                << " vectors checked (valid " << valid
-                               << ", acceptable " << acceptable
-                               << ", invalid " << invalid << "), "
-                               << skipped << " skipped, " << failed
-                               << " failed");
+                               << ", acceptable " << acceptable << ", invalid "
+                               << invalid << "), " << skipped << " skipped, "
+                               << failed << " failed");
   }
 };
 
@@ -73,8 +71,8 @@ bool load(const std::string& file, json& doc) {
   // CAF_ERROR fails this test but lets the other files still run (CAF_FAIL
   // would abort the whole binary).
   if (!in) {
-    CAF_ERROR("wycheproof: cannot open " << path
-                                         << " (CHATROOM_WYCHEPROOF_DIR is set)");
+    CAF_ERROR("wycheproof: cannot open "
+              << path << " (CHATROOM_WYCHEPROOF_DIR is set)");
     return false;
   }
   try {
