@@ -22,9 +22,9 @@ std::string fingerprint_hex(const net::bytes& x25519,
 }
 
 bool is_unicode_space(uint32_t cp) {
-  return cp == 0x85 || cp == 0xA0 || cp == 0x1680
-         || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029
-         || cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
+  return cp == 0x85 || cp == 0xA0 || cp == 0x1680 ||
+         (cp >= 0x2000 && cp <= 0x200A) || cp == 0x2028 || cp == 0x2029 ||
+         cp == 0x202F || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
 bool is_lower_hex(const std::string& s) {
@@ -68,8 +68,8 @@ bool is_valid_peer_name(const std::string& name) {
       cp = (cp << 6) | (c & 0x3F);
     }
     // Overlong forms, surrogates and values beyond U+10FFFF are not UTF-8.
-    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000)
-        || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
+    if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
       return false;
     if (cp <= 0x20 || (cp >= 0x7F && cp <= 0x9F) || is_unicode_space(cp))
       return false;
@@ -100,8 +100,7 @@ net::result<trust_store> trust_store::open(const std::string& path) {
       continue;
     auto bad = [&](const char* why) {
       return net::make_error(net::errc::config,
-                             path + ":" + std::to_string(line_no) + ": "
-                               + why);
+                             path + ":" + std::to_string(line_no) + ": " + why);
     };
     auto sp = line.find(' ');
     if (sp == std::string::npos)
@@ -133,8 +132,8 @@ caf::error trust_store::remember(const std::string& name,
                                  const net::bytes& ed25519) {
   if (!is_valid_peer_name(name))
     return net::make_error(net::errc::bad_name, "invalid peer name");
-  if (x25519.size() != net::x25519_key_size
-      || ed25519.size() != net::ed25519_key_size)
+  if (x25519.size() != net::x25519_key_size ||
+      ed25519.size() != net::ed25519_key_size)
     return net::make_error(net::errc::bad_key, "peer keys must be 32 bytes");
   auto updated = peers_;
   updated[name] = fingerprint_hex(x25519, ed25519);
@@ -153,12 +152,12 @@ caf::error trust_store::remember(const std::string& name,
 
 const char* to_string(trust_store::verdict x) {
   switch (x) {
-    case trust_store::verdict::new_peer:
-      return "new_peer";
-    case trust_store::verdict::same:
-      return "same";
-    case trust_store::verdict::changed:
-      return "changed";
+  case trust_store::verdict::new_peer:
+    return "new_peer";
+  case trust_store::verdict::same:
+    return "same";
+  case trust_store::verdict::changed:
+    return "changed";
   }
   return "unknown";
 }

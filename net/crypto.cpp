@@ -1,5 +1,6 @@
 #include "net/crypto.hpp"
 
+#include <algorithm>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -86,8 +87,8 @@ bytes raw_public(EVP_PKEY* key) {
 std::pair<bytes, bytes> generate(int type) {
   pkey_ctx_ptr ctx{EVP_PKEY_CTX_new_id(type, nullptr)};
   EVP_PKEY* raw = nullptr;
-  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1
-      || EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
+  if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 ||
+      EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
     // Only an OpenSSL malfunction gets here; keys must never be weak.
     std::fprintf(stderr, "fatal: %s\n",
                  openssl_reason("key generation failed").c_str());
@@ -96,8 +97,8 @@ std::pair<bytes, bytes> generate(int type) {
   pkey_ptr key{raw};
   size_t len = 32;
   bytes priv(len);
-  if (EVP_PKEY_get_raw_private_key(key.get(), priv.data(), &len) != 1
-      || len != 32)
+  if (EVP_PKEY_get_raw_private_key(key.get(), priv.data(), &len) != 1 ||
+      len != 32)
     std::abort();
   auto pub = raw_public(key.get());
   if (pub.empty())
@@ -107,10 +108,10 @@ std::pair<bytes, bytes> generate(int type) {
 
 result<pkey_ptr> private_key(int type, const bytes& priv, const char* name) {
   if (priv.size() != 32)
-    return make_error(errc::bad_key, std::string{name}
-                                       + " private key must be 32 bytes");
-  pkey_ptr key{EVP_PKEY_new_raw_private_key(type, nullptr, priv.data(),
-                                            priv.size())};
+    return make_error(errc::bad_key,
+                      std::string{name} + " private key must be 32 bytes");
+  pkey_ptr key{
+      EVP_PKEY_new_raw_private_key(type, nullptr, priv.data(), priv.size())};
   if (!key)
     return make_error(errc::bad_key, openssl_reason(name));
   return key;
@@ -118,16 +119,16 @@ result<pkey_ptr> private_key(int type, const bytes& priv, const char* name) {
 
 const EVP_CIPHER* cipher_of(aead cipher) {
   switch (cipher) {
-    case aead::aes256gcm:
-      return EVP_aes_256_gcm();
-    case aead::chacha20poly1305:
-      return EVP_chacha20_poly1305();
+  case aead::aes256gcm:
+    return EVP_aes_256_gcm();
+  case aead::chacha20poly1305:
+    return EVP_chacha20_poly1305();
   }
   return nullptr;
 }
 
-caf::error check_aead_params(aead cipher, const bytes& key,
-                             const bytes& nonce, size_t n) {
+caf::error check_aead_params(aead cipher, const bytes& key, const bytes& nonce,
+                             size_t n) {
   if (cipher_of(cipher) == nullptr)
     return make_error(errc::crypto, "unknown AEAD cipher");
   if (key.size() != aead_key_size)
@@ -145,35 +146,36 @@ bool aead_init(EVP_CIPHER_CTX* ctx, aead cipher, int enc, const bytes& key,
                const bytes& nonce, const bytes& aad) {
   int len = 0;
   return EVP_CipherInit_ex(ctx, cipher_of(cipher), nullptr, nullptr, nullptr,
-                           enc)
-           == 1
-         && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
-                                static_cast<int>(nonce.size()), nullptr)
-              == 1
-         && EVP_CipherInit_ex(ctx, nullptr, nullptr, key.data(), nonce.data(),
-                              enc)
-              == 1
-         && (aad.empty()
-             || EVP_CipherUpdate(ctx, nullptr, &len, aad.data(),
-                                 static_cast<int>(aad.size()))
-                  == 1);
+                           enc) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_IVLEN,
+                             static_cast<int>(nonce.size()), nullptr) == 1 &&
+         EVP_CipherInit_ex(ctx, nullptr, nullptr, key.data(), nonce.data(),
+                           enc) == 1 &&
+         (aad.empty() || EVP_CipherUpdate(ctx, nullptr, &len, aad.data(),
+                                          static_cast<int>(aad.size())) == 1);
 }
 
 } // namespace
 
 bytes random_bytes(size_t n) {
   bytes out(n);
-  if (n > 0 && RAND_bytes(out.data(), static_cast<int>(n)) != 1) {
-    std::fprintf(stderr, "fatal: %s\n",
-                 openssl_reason("RAND_bytes failed").c_str());
-    std::abort();
+  // RAND_bytes takes an int length: fill large buffers in chunks.
+  for (size_t pos = 0; pos < n;) {
+    auto chunk = std::min(n - pos, size_t{1} << 30);
+    if (RAND_bytes(out.data() + pos, static_cast<int>(chunk)) != 1) {
+      // Without a working CSPRNG no key or nonce is safe: fail closed.
+      std::fprintf(stderr, "fatal: %s\n",
+                   openssl_reason("RAND_bytes failed").c_str());
+      std::abort();
+    }
+    pos += chunk;
   }
   return out;
 }
 
 bool ct_equal(const bytes& x, const bytes& y) {
-  return x.size() == y.size()
-         && CRYPTO_memcmp(nonnull(x.data()), nonnull(y.data()), x.size()) == 0;
+  return x.size() == y.size() &&
+         CRYPTO_memcmp(nonnull(x.data()), nonnull(y.data()), x.size()) == 0;
 }
 
 namespace {
@@ -246,15 +248,15 @@ result<bytes> hkdf_sha256(const bytes& salt, const bytes& ikm,
   auto octets = [](const char* key, const bytes& x) {
     // OSSL_PARAM takes non-const pointers but only reads through them here.
     return OSSL_PARAM_construct_octet_string(
-      key, const_cast<unsigned char*>(nonnull(x.data())), x.size());
+        key, const_cast<unsigned char*>(nonnull(x.data())), x.size());
   };
   char digest_name[] = "SHA256";
   OSSL_PARAM params[] = {
-    OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest_name, 0),
-    octets(OSSL_KDF_PARAM_KEY, ikm),
-    octets(OSSL_KDF_PARAM_SALT, salt),
-    octets(OSSL_KDF_PARAM_INFO, info),
-    OSSL_PARAM_construct_end(),
+      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest_name, 0),
+      octets(OSSL_KDF_PARAM_KEY, ikm),
+      octets(OSSL_KDF_PARAM_SALT, salt),
+      octets(OSSL_KDF_PARAM_INFO, info),
+      OSSL_PARAM_construct_end(),
   };
   bytes out(len);
   if (EVP_KDF_derive(ctx.get(), out.data(), out.size(), params) != 1)
@@ -290,8 +292,8 @@ result<bytes> x25519_shared(const bytes& priv, const bytes& peer_pub) {
   if (!peer)
     return make_error(errc::bad_key, openssl_reason("X25519 public key"));
   pkey_ctx_ptr ctx{EVP_PKEY_CTX_new(key->get(), nullptr)};
-  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1
-      || EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1)
+  if (!ctx || EVP_PKEY_derive_init(ctx.get()) != 1 ||
+      EVP_PKEY_derive_set_peer(ctx.get(), peer.get()) != 1)
     return make_error(errc::crypto, openssl_reason("X25519 setup"));
   size_t len = x25519_key_size;
   bytes out(len);
@@ -309,7 +311,8 @@ bool is_valid_x25519_public(const bytes& pub) {
   // Every clamped scalar is a multiple of the cofactor 8, so any low-order
   // point (canonical or not) maps to zero under any private key.
   static const auto probe = x25519_generate().priv;
-  return pub.size() == x25519_key_size && static_cast<bool>(x25519_shared(probe, pub));
+  return pub.size() == x25519_key_size &&
+         static_cast<bool>(x25519_shared(probe, pub));
 }
 
 // -- Ed25519 ------------------------------------------------------------------
@@ -337,11 +340,11 @@ result<bytes> ed25519_sign(const bytes& priv, const void* msg, size_t n) {
   size_t len = ed25519_signature_size;
   bytes sig(len);
   // Ed25519 hashes internally: the digest argument must be NULL.
-  if (!ctx
-      || EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get())
-           != 1
-      || EVP_DigestSign(ctx.get(), sig.data(), &len, nonnull(msg), n) != 1
-      || len != ed25519_signature_size)
+  if (!ctx ||
+      EVP_DigestSignInit(ctx.get(), nullptr, nullptr, nullptr, key->get()) !=
+          1 ||
+      EVP_DigestSign(ctx.get(), sig.data(), &len, nonnull(msg), n) != 1 ||
+      len != ed25519_signature_size)
     return make_error(errc::crypto, openssl_reason("Ed25519 sign"));
   return sig;
 }
@@ -353,13 +356,11 @@ bool ed25519_verify(const bytes& pub, const void* msg, size_t n,
   pkey_ptr key{EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
                                            pub.data(), pub.size())};
   md_ctx_ptr ctx{EVP_MD_CTX_new()};
-  auto ok = key && ctx
-            && EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr,
-                                    key.get())
-                 == 1
-            && EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
-                                nonnull(msg), n)
-                 == 1;
+  auto ok =
+      key && ctx &&
+      EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key.get()) ==
+          1 &&
+      EVP_DigestVerify(ctx.get(), sig.data(), sig.size(), nonnull(msg), n) == 1;
   ERR_clear_error(); // a bad signature is an answer, not an error to keep
   return ok;
 }
@@ -367,8 +368,8 @@ bool ed25519_verify(const bytes& pub, const void* msg, size_t n,
 // -- AEAD ---------------------------------------------------------------------
 
 bool is_valid_aead(uint8_t x) {
-  return x == static_cast<uint8_t>(aead::aes256gcm)
-         || x == static_cast<uint8_t>(aead::chacha20poly1305);
+  return x == static_cast<uint8_t>(aead::aes256gcm) ||
+         x == static_cast<uint8_t>(aead::chacha20poly1305);
 }
 
 result<bytes> aead_seal(aead cipher, const bytes& key, const bytes& nonce,
@@ -381,15 +382,13 @@ result<bytes> aead_seal(aead cipher, const bytes& key, const bytes& nonce,
   bytes out(n + aead_tag_size);
   int len = 0;
   int fin = 0;
-  if (!ctx || !aead_init(ctx.get(), cipher, 1, key, nonce, aad)
-      || EVP_EncryptUpdate(ctx.get(), out.data(), &len, nonnull(pt),
-                           static_cast<int>(n))
-           != 1
-      || EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1
-      || static_cast<size_t>(len) + static_cast<size_t>(fin) != n
-      || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
-                             static_cast<int>(aead_tag_size), out.data() + n)
-           != 1)
+  if (!ctx || !aead_init(ctx.get(), cipher, 1, key, nonce, aad) ||
+      EVP_EncryptUpdate(ctx.get(), out.data(), &len, nonnull(pt),
+                        static_cast<int>(n)) != 1 ||
+      EVP_EncryptFinal_ex(ctx.get(), out.data() + len, &fin) != 1 ||
+      static_cast<size_t>(len) + static_cast<size_t>(fin) != n ||
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
+                          static_cast<int>(aead_tag_size), out.data() + n) != 1)
     return make_error(errc::crypto, openssl_reason("AEAD seal"));
   return out;
 }
@@ -411,13 +410,12 @@ result<bytes> aead_open(aead cipher, const bytes& key, const bytes& nonce,
   int len = 0;
   int fin = 0;
   bytes tag(ct_and_tag.end() - aead_tag_size, ct_and_tag.end());
-  auto ok = EVP_DecryptUpdate(ctx.get(), out.data(), &len,
-                              nonnull(ct_and_tag.data()), static_cast<int>(n))
-              == 1
-            && EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
-                                   static_cast<int>(aead_tag_size), tag.data())
-                 == 1
-            && EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &fin) == 1;
+  auto ok =
+      EVP_DecryptUpdate(ctx.get(), out.data(), &len, nonnull(ct_and_tag.data()),
+                        static_cast<int>(n)) == 1 &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
+                          static_cast<int>(aead_tag_size), tag.data()) == 1 &&
+      EVP_DecryptFinal_ex(ctx.get(), out.data() + len, &fin) == 1;
   ERR_clear_error();
   if (!ok) {
     OPENSSL_cleanse(out.data(), out.size());

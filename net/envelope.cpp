@@ -47,16 +47,16 @@ bytes envelope_signed_bytes(const envelope_header& header,
 result<bytes> seal_envelope(const identity& me, const std::string& my_name,
                             const std::string& to_name,
                             const bytes& to_x25519_pub, uint64_t counter,
-                            uint64_t timestamp_ms,
-                            const std::string& plaintext, aead cipher) {
+                            uint64_t timestamp_ms, const std::string& plaintext,
+                            aead cipher) {
   if (!is_valid_aead(static_cast<uint8_t>(cipher)))
     return make_error(errc::crypto, "unknown AEAD cipher");
   auto eph = x25519_generate();
   wipe_guard wipe_eph{eph.priv};
   auto shared = x25519_shared(eph.priv, to_x25519_pub);
   if (!shared)
-    return make_error(errc::bad_key, "invalid recipient key for " + to_name
-                                       + ": " + describe(shared.error()));
+    return make_error(errc::bad_key, "invalid recipient key for " + to_name +
+                                         ": " + describe(shared.error()));
   wipe_guard wipe_shared{*shared};
   auto key = message_key(*shared, eph.pub, to_x25519_pub);
   if (!key)
@@ -80,8 +80,8 @@ result<bytes> seal_envelope(const identity& me, const std::string& my_name,
     return std::move(ct.error());
   env.ciphertext = std::move(*ct);
   auto signed_bytes = envelope_signed_bytes(h, env.ciphertext);
-  auto sig = ed25519_sign(me.ed25519_priv, signed_bytes.data(),
-                          signed_bytes.size());
+  auto sig =
+      ed25519_sign(me.ed25519_priv, signed_bytes.data(), signed_bytes.size());
   if (!sig)
     return std::move(sig.error());
   env.signature = std::move(*sig);
@@ -99,59 +99,57 @@ void replay_guard::record(const std::string& sender, uint64_t counter) {
     i->second = counter;
 }
 
-result<opened_message> open_envelope(const identity& me,
-                                     const std::string& my_name,
-                                     const bytes& raw,
-                                     const std::string& claimed_sender,
-                                     const bytes& sender_ed25519_pub,
-                                     replay_guard& guard) {
+result<opened_message>
+open_envelope(const identity& me, const std::string& my_name, const bytes& raw,
+              const std::string& claimed_sender,
+              const bytes& sender_ed25519_pub, replay_guard& guard) {
   envelope env;
   if (!from_wire(reinterpret_cast<const char*>(raw.data()), raw.size(), env))
     return make_error(errc::protocol, "malformed envelope");
   auto& h = env.header;
   if (h.version != envelope_version)
     return make_error(errc::bad_version,
-                      "unsupported envelope version "
-                        + std::to_string(static_cast<int>(h.version)));
+                      "unsupported envelope version " +
+                          std::to_string(static_cast<int>(h.version)));
   if (!is_valid_aead(h.cipher))
     return make_error(errc::protocol, "unknown envelope cipher");
   // Authenticate the sender before looking at anything else.
   if (h.sender != claimed_sender)
-    return make_error(errc::bad_key, "envelope sender '" + h.sender
-                                       + "' differs from '" + claimed_sender
-                                       + "'");
+    return make_error(errc::bad_key, "envelope sender '" + h.sender +
+                                         "' differs from '" + claimed_sender +
+                                         "'");
   if (!ct_equal(h.sender_ed25519, sender_ed25519_pub))
-    return make_error(errc::bad_key, "key changed: envelope from "
-                                       + claimed_sender
-                                       + " is signed by another key than the "
+    return make_error(errc::bad_key, "key changed: envelope from " +
+                                         claimed_sender +
+                                         " is signed by another key than the "
                                          "directory lists");
   auto signed_bytes = envelope_signed_bytes(h, env.ciphertext);
   if (!ed25519_verify(sender_ed25519_pub, signed_bytes.data(),
                       signed_bytes.size(), env.signature))
-    return make_error(errc::bad_signature, "envelope signature from "
-                                             + claimed_sender
-                                             + " does not verify");
+    return make_error(errc::bad_signature, "envelope signature from " +
+                                               claimed_sender +
+                                               " does not verify");
   if (h.recipient != my_name || !ct_equal(h.recipient_x25519, me.x25519_pub))
     return make_error(errc::decrypt, "not addressed to me");
   if (guard.seen(h.sender, h.counter))
-    return make_error(errc::replay, "replayed or reordered envelope from "
-                                      + h.sender + " (counter "
-                                      + std::to_string(h.counter) + ")");
+    return make_error(errc::replay, "replayed or reordered envelope from " +
+                                        h.sender + " (counter " +
+                                        std::to_string(h.counter) + ")");
   auto shared = x25519_shared(me.x25519_priv, h.ephemeral_x25519);
   if (!shared)
-    return make_error(errc::decrypt, "invalid ephemeral key: "
-                                       + describe(shared.error()));
+    return make_error(errc::decrypt,
+                      "invalid ephemeral key: " + describe(shared.error()));
   wipe_guard wipe_shared{*shared};
   auto key = message_key(*shared, h.ephemeral_x25519, me.x25519_pub);
   if (!key)
     return make_error(errc::decrypt, describe(key.error()));
   wipe_guard wipe_key{*key};
-  auto pt = aead_open(static_cast<aead>(h.cipher), *key, h.nonce,
-                      wire_bytes(h), env.ciphertext);
+  auto pt = aead_open(static_cast<aead>(h.cipher), *key, h.nonce, wire_bytes(h),
+                      env.ciphertext);
   if (!pt)
-    return make_error(errc::decrypt, "cannot decrypt envelope from "
-                                       + h.sender + ": "
-                                       + describe(pt.error()));
+    return make_error(errc::decrypt, "cannot decrypt envelope from " +
+                                         h.sender + ": " +
+                                         describe(pt.error()));
   guard.record(h.sender, h.counter);
   opened_message msg;
   msg.sender = std::move(h.sender);

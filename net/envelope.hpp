@@ -90,8 +90,7 @@ bytes envelope_signed_bytes(const envelope_header& header,
 result<bytes> seal_envelope(const identity& me, const std::string& my_name,
                             const std::string& to_name,
                             const bytes& to_x25519_pub, uint64_t counter,
-                            uint64_t timestamp_ms,
-                            const std::string& plaintext,
+                            uint64_t timestamp_ms, const std::string& plaintext,
                             aead cipher = aead::aes256gcm);
 
 /// A verified and decrypted message.
@@ -121,11 +120,9 @@ private:
 /// bad_key (sender name or key mismatch), bad_signature, decrypt (not for
 /// me, or authentication failed), replay. The guard records the counter only
 /// after success.
-result<opened_message> open_envelope(const identity& me,
-                                     const std::string& my_name,
-                                     const bytes& raw,
-                                     const std::string& claimed_sender,
-                                     const bytes& sender_ed25519_pub,
-                                     replay_guard& guard);
+result<opened_message>
+open_envelope(const identity& me, const std::string& my_name, const bytes& raw,
+              const std::string& claimed_sender,
+              const bytes& sender_ed25519_pub, replay_guard& guard);
 
 } // namespace net

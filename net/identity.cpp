@@ -47,19 +47,16 @@ int no_password(char*, int, int, void*) {
 }
 
 bool append_pem(BIO* out, int type, const bytes& priv) {
-  pkey_ptr key{EVP_PKEY_new_raw_private_key(type, nullptr, priv.data(),
-                                            priv.size())};
-  return key
-         && PEM_write_bio_PrivateKey(out, key.get(), nullptr, nullptr, 0,
-                                     nullptr, nullptr)
-              == 1;
+  pkey_ptr key{
+      EVP_PKEY_new_raw_private_key(type, nullptr, priv.data(), priv.size())};
+  return key && PEM_write_bio_PrivateKey(out, key.get(), nullptr, nullptr, 0,
+                                         nullptr, nullptr) == 1;
 }
 
 bool raw_private(EVP_PKEY* key, bytes& out) {
   size_t len = 32;
   out.assign(len, 0);
-  return EVP_PKEY_get_raw_private_key(key, out.data(), &len) == 1
-         && len == 32;
+  return EVP_PKEY_get_raw_private_key(key, out.data(), &len) == 1 && len == 32;
 }
 
 // Length-prefixed name and keys, as one party's input to the safety number.
@@ -81,8 +78,8 @@ identity identity::generate() {
 
 result<std::string> identity_to_pem(const identity& id) {
   bio_ptr out{BIO_new(BIO_s_mem())};
-  if (!out || !append_pem(out.get(), EVP_PKEY_X25519, id.x25519_priv)
-      || !append_pem(out.get(), EVP_PKEY_ED25519, id.ed25519_priv)) {
+  if (!out || !append_pem(out.get(), EVP_PKEY_X25519, id.x25519_priv) ||
+      !append_pem(out.get(), EVP_PKEY_ED25519, id.ed25519_priv)) {
     ERR_clear_error();
     return make_error(errc::crypto, "cannot encode identity keys as PEM");
   }
@@ -99,8 +96,8 @@ result<identity> identity_from_pem(const std::string& pem) {
     return make_error(errc::crypto, "BIO_new_mem_buf failed");
   identity id;
   for (int i = 0; i < 3; ++i) {
-    pkey_ptr key{PEM_read_bio_PrivateKey(in.get(), nullptr, no_password,
-                                         nullptr)};
+    pkey_ptr key{
+        PEM_read_bio_PrivateKey(in.get(), nullptr, no_password, nullptr)};
     ERR_clear_error();
     if (!key) {
       if (i < 2)
@@ -143,9 +140,9 @@ result<identity> load_or_create_identity(const std::string& path,
       wipe_guard wipe{*text};
       auto id = identity_from_pem(*text);
       if (!id)
-        return make_error(errc::bad_key, "identity file " + path
-                                           + " is corrupt: "
-                                           + describe(id.error()));
+        return make_error(errc::bad_key,
+                          "identity file " + path +
+                              " is corrupt: " + describe(id.error()));
       return id;
     }
     if (code_of(text.error()) != errc::not_found)
@@ -168,8 +165,7 @@ result<identity> load_or_create_identity(const std::string& path,
   return make_error(errc::io, "cannot load or create " + path);
 }
 
-std::string key_fingerprint(const bytes& x25519_pub,
-                            const bytes& ed25519_pub) {
+std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub) {
   bytes in = ed25519_pub;
   in.insert(in.end(), x25519_pub.begin(), x25519_pub.end());
   auto digest = sha256(in.data(), in.size());
@@ -184,8 +180,7 @@ std::string key_fingerprint(const bytes& x25519_pub,
 }
 
 std::string safety_number(const std::string& name_a, const public_identity& a,
-                          const std::string& name_b,
-                          const public_identity& b) {
+                          const std::string& name_b, const public_identity& b) {
   auto ea = party_encoding(name_a, a);
   auto eb = party_encoding(name_b, b);
   if (eb < ea)

@@ -46,7 +46,6 @@ std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub);
 /// 30 digits in 6 groups of 5 that both users compute identically (argument
 /// order does not matter) and compare out of band, e.g. read aloud.
 std::string safety_number(const std::string& name_a, const public_identity& a,
-                          const std::string& name_b,
-                          const public_identity& b);
+                          const std::string& name_b, const public_identity& b);
 
 } // namespace net

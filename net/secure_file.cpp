@@ -73,13 +73,12 @@ caf::error make_private_dirs(const std::string& dir) {
   if (auto err = make_private_dirs(parent_dir(dir)))
     return err;
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
-    return make_error(errc::io, sys_error("cannot create directory", dir,
-                                          errno));
+    return make_error(errc::io,
+                      sys_error("cannot create directory", dir, errno));
   return caf::none;
 }
 
-result<std::string> read_private_file(const std::string& path,
-                                      size_t max_size,
+result<std::string> read_private_file(const std::string& path, size_t max_size,
                                       unsigned forbidden_bits) {
   fd_guard f{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY)};
   if (f.fd < 0) {
@@ -93,14 +92,14 @@ result<std::string> read_private_file(const std::string& path,
   if (!S_ISREG(st.st_mode))
     return make_error(errc::io, path + " is not a regular file");
   if ((st.st_mode & forbidden_bits) != 0)
-    return make_error(errc::config,
-                      path + " has mode " + octal_mode(st.st_mode)
-                        + " and is accessible by other users; "
-                          "refusing to use it. Run: chmod 600 "
-                        + path);
+    return make_error(errc::config, path + " has mode " +
+                                        octal_mode(st.st_mode) +
+                                        " and is accessible by other users; "
+                                        "refusing to use it. Run: chmod 600 " +
+                                        path);
   if (static_cast<unsigned long long>(st.st_size) > max_size)
-    return make_error(errc::io, path + " is too large ("
-                                  + std::to_string(st.st_size) + " bytes)");
+    return make_error(errc::io, path + " is too large (" +
+                                    std::to_string(st.st_size) + " bytes)");
   std::string out;
   char buf[4096];
   for (;;) {
@@ -128,9 +127,8 @@ caf::error write_private_file(const std::string& path,
   if (auto err = make_private_dirs(dir))
     return err;
   auto tmp = path + ".tmp." + to_hex(random_bytes(6));
-  fd_guard f{::open(tmp.c_str(),
-                    O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW,
-                    0600)};
+  fd_guard f{::open(
+      tmp.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600)};
   if (f.fd < 0)
     return make_error(errc::io, sys_error("cannot create", tmp, errno));
   auto fail = [&](const std::string& what) {

@@ -22,8 +22,7 @@ std::string parent_dir(const std::string& path);
 /// Reads a regular file of at most `max_size` bytes. errc::not_found when it
 /// does not exist; errc::config when its mode has any of `forbidden_bits`
 /// (e.g. 077), with a message naming the path and the `chmod` to run.
-result<std::string> read_private_file(const std::string& path,
-                                      size_t max_size,
+result<std::string> read_private_file(const std::string& path, size_t max_size,
                                       unsigned forbidden_bits);
 
 /// Writes `content` to a fresh 0600 temp file next to `path`, syncs it and

@@ -34,17 +34,17 @@ std::string shared_hex(const std::string& priv, const std::string& pub) {
 
 // Low-order points of Curve25519 and their non-canonical encodings.
 const char* low_order_points[] = {
-  "0000000000000000000000000000000000000000000000000000000000000000",
-  "0100000000000000000000000000000000000000000000000000000000000000",
-  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
-  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
-  "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-  "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-  "0000000000000000000000000000000000000000000000000000000000000080",
-  "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
-  "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
-  "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b880",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f11d7",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff",
 };
 
 } // namespace
@@ -60,9 +60,8 @@ CAF_TEST(hex and basic helpers) {
   CAF_CHECK(!ct_equal(bytes{1, 2, 3}, bytes{1, 2, 4}));
   CAF_CHECK(!ct_equal(bytes{1, 2, 3}, bytes{1, 2}));
   CAF_CHECK(ct_equal(bytes{}, bytes{}));
-  CAF_CHECK_EQUAL(to_hex(sha256("abc", 3)),
-                  "ba7816bf8f01cfea414140de5dae2223"
-                  "b00361a396177a9cb410ff61f20015ad");
+  CAF_CHECK_EQUAL(to_hex(sha256("abc", 3)), "ba7816bf8f01cfea414140de5dae2223"
+                                            "b00361a396177a9cb410ff61f20015ad");
   CAF_CHECK_EQUAL(to_hex(sha256(nullptr, 0)),
                   "e3b0c44298fc1c149afbf4c8996fb924"
                   "27ae41e4649b934ca495991b7852b855");
@@ -71,18 +70,18 @@ CAF_TEST(hex and basic helpers) {
 
 CAF_TEST(x25519 RFC 7748 section 5.2 known answers) {
   CAF_CHECK_EQUAL(
-    shared_hex(
-      "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
-      "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"),
-    "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
+      shared_hex(
+          "a546e36bf0527c9d3b16154b82465edd62144c0ac1fc5a18506a2244ba449ac4",
+          "e6db6867583030db3594c1a424b15f7c726624ec26b3353b10a903a6d0ab1c4c"),
+      "c3da55379de9c6908e94ea4df28d084f32eccf03491c71f754b4075577a28552");
   CAF_CHECK_EQUAL(
-    shared_hex(
-      "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
-      "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493"),
-    "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957");
+      shared_hex(
+          "4b66e9d4d1b4673c5ad22691957d6af5c11b6421e0ea01d42ca4169e7918ba0d",
+          "e5210f12786811d3f4b7959d0538ae2c31dbe7106fc03c3efc4cd549c715a493"),
+      "95cbde9476e8907d7aade45cb4b873f88b595a68799fa152e6f8f7647aac7957");
   // The iterated test: k, u <- X25519(k, u), k.
-  auto k = hex(
-    "0900000000000000000000000000000000000000000000000000000000000000");
+  auto k =
+      hex("0900000000000000000000000000000000000000000000000000000000000000");
   auto u = k;
   for (int i = 1; i <= 1000; ++i) {
     auto r = x25519_shared(k, u);
@@ -97,11 +96,11 @@ CAF_TEST(x25519 RFC 7748 section 5.2 known answers) {
                              "1c3887c49360e3875f2eb94d99532c51");
 }
 
-CAF_TEST(x25519 RFC 7748 section 6.1 Diffie-Hellman) {
-  auto alice_priv = hex(
-    "77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
-  auto bob_priv = hex(
-    "5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
+CAF_TEST(x25519 RFC 7748 section 6.1 Diffie - Hellman) {
+  auto alice_priv =
+      hex("77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a");
+  auto bob_priv =
+      hex("5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb");
   auto alice_pub = x25519_public(alice_priv);
   auto bob_pub = x25519_public(bob_priv);
   CAF_REQUIRE(alice_pub && bob_pub);
@@ -158,19 +157,19 @@ CAF_TEST(ed25519 RFC 8032 section 7.1 tests 1 to 3) {
     const char* sig;
   };
   vec vectors[] = {
-    {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
-     "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
-     "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
-     "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
-    {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
-     "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
-     "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
-     "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
-    {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
-     "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
-     "af82",
-     "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
-     "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
+      {"9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+       "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+       "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+       "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"},
+      {"4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+       "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+       "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+       "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"},
+      {"c5aa8df43f9f837bedb7442f31dcb7b166d38535076f094b85ce3a2e0b4458f7",
+       "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025",
+       "af82",
+       "6291d657deec24024827e69c3abe01a30ce548a284743a445e3680d7db5ac3ac"
+       "18ff9b538d16f290ae67f760984dc6594a7c15e9716ed28dc027beceea1ec40a"},
   };
   for (auto& v : vectors) {
     auto sk = hex(v.sk);
@@ -201,8 +200,8 @@ CAF_TEST(ed25519 RFC 8032 section 7.1 tests 1 to 3) {
     cut.pop_back();
     CAF_CHECK(!ed25519_verify(pk, msg.data(), msg.size(), cut));
     CAF_CHECK(!ed25519_verify(bytes(31, 1), msg.data(), msg.size(), *sig));
-    CAF_CHECK(!ed25519_verify(ed25519_generate().pub, msg.data(), msg.size(),
-                              *sig));
+    CAF_CHECK(
+        !ed25519_verify(ed25519_generate().pub, msg.data(), msg.size(), *sig));
   }
 }
 
@@ -253,8 +252,8 @@ CAF_TEST(aead round trip and tampering for both ciphers) {
     auto key = random_bytes(32);
     auto nonce = random_bytes(12);
     auto aad = str("header");
-    for (auto& text : {std::string{}, std::string{"hello"},
-                       std::string(100000, 'x')}) {
+    for (auto& text :
+         {std::string{}, std::string{"hello"}, std::string(100000, 'x')}) {
       auto ct = aead_seal(cipher, key, nonce, aad, text.data(), text.size());
       CAF_REQUIRE(ct);
       CAF_CHECK_EQUAL(ct->size(), text.size() + 16);
@@ -278,15 +277,15 @@ CAF_TEST(aead round trip and tampering for both ciphers) {
       auto bad_key = key;
       bad_key[0] ^= 1;
       expect_decrypt_error(aead_open(cipher, bad_key, nonce, aad, *ct));
-      expect_decrypt_error(
-        aead_open(cipher, key, nonce, aad, bytes(ct->begin(), ct->end() - 1)));
+      expect_decrypt_error(aead_open(cipher, key, nonce, aad,
+                                     bytes(ct->begin(), ct->end() - 1)));
       expect_decrypt_error(aead_open(cipher, key, nonce, aad, bytes(15, 0)));
     }
     // The two ciphers are not interchangeable.
     auto ct = aead_seal(cipher, key, nonce, {}, "x", 1);
     CAF_REQUIRE(ct);
-    auto other = cipher == aead::aes256gcm ? aead::chacha20poly1305
-                                           : aead::aes256gcm;
+    auto other =
+        cipher == aead::aes256gcm ? aead::chacha20poly1305 : aead::aes256gcm;
     CAF_CHECK(!aead_open(other, key, nonce, {}, *ct));
     // Wrong key or nonce lengths are errors, not crashes.
     CAF_CHECK(!aead_seal(cipher, bytes(16, 1), nonce, {}, "x", 1));
@@ -294,8 +293,8 @@ CAF_TEST(aead round trip and tampering for both ciphers) {
     CAF_CHECK(!aead_open(cipher, bytes(31, 1), nonce, {}, *ct));
     CAF_CHECK(!aead_open(cipher, key, bytes(13, 1), {}, *ct));
   }
-  CAF_CHECK(!aead_seal(static_cast<aead>(7), random_bytes(32),
-                       random_bytes(12), {}, "x", 1));
+  CAF_CHECK(!aead_seal(static_cast<aead>(7), random_bytes(32), random_bytes(12),
+                       {}, "x", 1));
   CAF_CHECK(is_valid_aead(1) && is_valid_aead(2));
   CAF_CHECK(!is_valid_aead(0) && !is_valid_aead(3));
 }

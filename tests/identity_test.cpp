@@ -54,17 +54,17 @@ struct fixture {
 };
 
 bool same_keys(const identity& x, const identity& y) {
-  return ct_equal(x.x25519_priv, y.x25519_priv)
-         && ct_equal(x.x25519_pub, y.x25519_pub)
-         && ct_equal(x.ed25519_priv, y.ed25519_priv)
-         && ct_equal(x.ed25519_pub, y.ed25519_pub);
+  return ct_equal(x.x25519_priv, y.x25519_priv) &&
+         ct_equal(x.x25519_pub, y.x25519_pub) &&
+         ct_equal(x.ed25519_priv, y.ed25519_priv) &&
+         ct_equal(x.ed25519_pub, y.ed25519_pub);
 }
 
 bool is_safety_number(const std::string& s) {
   if (s.size() != 35)
     return false;
   for (size_t i = 0; i < s.size(); ++i)
-    if ((i % 6 == 5) ? s[i] != ' ' : !std::isdigit((unsigned char) s[i]))
+    if ((i % 6 == 5) ? s[i] != ' ' : !std::isdigit((unsigned char)s[i]))
       return false;
   return true;
 }
@@ -146,8 +146,8 @@ CAF_TEST(corrupt files are errors and are not overwritten) {
     binary[i] = static_cast<char>(i * 7);
   auto twice_x = only_first + only_first;
   auto three = *pem + only_first;
-  for (auto& content : {std::string{}, half, only_first, junk, binary,
-                        twice_x, three, std::string(100000, 'A')}) {
+  for (auto& content : {std::string{}, half, only_first, junk, binary, twice_x,
+                        three, std::string(100000, 'A')}) {
     write(path, content, 0600);
     bool created = true;
     auto r = load_or_create_identity(path, &created);
@@ -180,8 +180,8 @@ CAF_TEST(fingerprint format) {
     if (i % 5 == 4)
       CAF_CHECK_EQUAL(fp[i], ' ');
     else
-      CAF_CHECK(std::isxdigit((unsigned char) fp[i])
-                && !std::isupper((unsigned char) fp[i]));
+      CAF_CHECK(std::isxdigit((unsigned char)fp[i]) &&
+                !std::isupper((unsigned char)fp[i]));
   }
   // SHA-256 over ed25519 || x25519, first 16 bytes.
   auto in = id.ed25519_pub;
@@ -212,11 +212,11 @@ CAF_TEST(safety number is symmetric and short) {
   // Any change of a key or a name changes the number.
   auto c = identity::generate();
   CAF_CHECK_NOT_EQUAL(
-    ab, safety_number("alice", {c.x25519_pub, a.ed25519_pub}, "bob", pb));
+      ab, safety_number("alice", {c.x25519_pub, a.ed25519_pub}, "bob", pb));
   CAF_CHECK_NOT_EQUAL(
-    ab, safety_number("alice", {a.x25519_pub, c.ed25519_pub}, "bob", pb));
-  CAF_CHECK_NOT_EQUAL(ab, safety_number("alice", pa, "bob",
-                                        {c.x25519_pub, c.ed25519_pub}));
+      ab, safety_number("alice", {a.x25519_pub, c.ed25519_pub}, "bob", pb));
+  CAF_CHECK_NOT_EQUAL(
+      ab, safety_number("alice", pa, "bob", {c.x25519_pub, c.ed25519_pub}));
   CAF_CHECK_NOT_EQUAL(ab, safety_number("alicf", pa, "bob", pb));
   // Swapping which name goes with which keys is a different pairing.
   CAF_CHECK_NOT_EQUAL(ab, safety_number("alice", pb, "bob", pa));

@@ -57,6 +57,10 @@ struct fixture {
   }
 };
 
+std::string code_name(const caf::error& err) {
+  return net::to_string(net::code_of(err));
+}
+
 std::string str(verdict v) {
   return to_string(v);
 }
@@ -144,16 +148,16 @@ CAF_TEST(persistence across reopen with mode 0600) {
 
 CAF_TEST(invalid names and keys are refused) {
   auto ts = open();
-  for (auto name : {std::string{}, std::string{"has space"},
-                    std::string{"tab\there"}, std::string{"new\nline"},
-                    std::string{"nul\0x", 5}, std::string{"bad\xff"},
-                    std::string{"\xc3"}, std::string{"nbsp\xc2\xa0x"},
-                    std::string(300, 'a')}) {
+  for (auto name :
+       {std::string{}, std::string{"has space"}, std::string{"tab\there"},
+        std::string{"new\nline"}, std::string{"nul\0x", 5},
+        std::string{"bad\xff"}, std::string{"\xc3"},
+        std::string{"nbsp\xc2\xa0x"}, std::string(300, 'a')}) {
     auto err = ts.remember(name, bob.x25519_pub, bob.ed25519_pub);
-    CAF_CHECK_EQUAL(net::to_string(net::code_of(err)), "bad_name");
+    CAF_CHECK_EQUAL(code_name(err), "bad_name");
   }
   auto err = ts.remember("bob", bytes(31, 1), bob.ed25519_pub);
-  CAF_CHECK_EQUAL(net::to_string(net::code_of(err)), "bad_key");
+  CAF_CHECK_EQUAL(code_name(err), "bad_key");
   CAF_CHECK_EQUAL(ts.size(), 0u);
   CAF_CHECK(is_valid_peer_name("Zoë_#1"));
   CAF_CHECK(is_valid_peer_name("\xF0\x9F\x90\xB1"));
