@@ -1,3 +1,103 @@
-int main() {
-  return 1; // replaced by the real server in the next commit
+// chat-server: one CAF actor system serving TLS chat clients and videos.
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+#include <thread>
+
+#include <caf/all.hpp>
+#include <caf/io/all.hpp>
+
+#include "actors/acceptor.hpp"
+#include "actors/registry.hpp"
+#include "config/server_options.hpp"
+#include "net/certificate.hpp"
+#include "net/log.hpp"
+
+namespace {
+
+int fail(const std::string& line) {
+  std::cerr << "chat-server: " << line << std::endl;
+  return 1;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  bool help = false;
+  auto opts = config::parse_server_options(argc, argv, std::cout, help);
+  if (!opts)
+    return fail(net::describe(opts.error()));
+  if (help)
+    return 0;
+  net::set_log_level(opts->log_level);
+  auto creds = net::load_or_create_credentials(opts->data_dir);
+  if (!creds)
+    return fail("--data-dir: " + net::describe(creds.error()));
+  auto tls = net::tls_context::server(*creds);
+  if (!tls)
+    return fail(net::describe(tls.error()));
+  // Signals go to sigwait() below, never to a CAF thread; SIGPIPE is moot.
+  std::signal(SIGPIPE, SIG_IGN);
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  caf::actor_system_config cfg;
+  cfg.load<caf::io::middleman>();
+  auto threads = opts->scheduler_threads;
+  if (threads == 0)
+    threads = std::max(1u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
+  cfg.set("scheduler.policy", caf::atom_from_string(opts->scheduler_policy));
+  caf::actor_system sys{cfg};
+  actors::registry_settings reg_settings;
+  reg_settings.max_clients = opts->max_clients;
+  reg_settings.max_name_length = opts->max_name_length;
+  reg_settings.coalesce = std::chrono::milliseconds{
+    opts->directory_coalesce_ms};
+  auto registry = sys.spawn(actors::registry, reg_settings);
+  auto settings = std::make_shared<actors::session_settings>();
+  settings->max_frame_size = opts->max_frame_size;
+  settings->max_outgoing_bytes = opts->max_outgoing_bytes;
+  settings->message_rate = opts->message_rate;
+  settings->message_burst = opts->message_burst;
+  settings->handshake_timeout = std::chrono::milliseconds{
+    opts->handshake_timeout_ms};
+  settings->idle_timeout = std::chrono::seconds{opts->idle_timeout_s};
+  settings->log_frames = opts->log_frames;
+  auto ctx = std::make_shared<actors::server_context>(actors::server_context{
+    registry, settings, *tls, opts->max_clients + opts->max_clients / 4 + 64});
+  auto acc = sys.middleman().spawn_broker(actors::acceptor,
+                                          std::shared_ptr<const actors::server_context>{ctx});
+  uint16_t port = 0;
+  caf::error listen_err;
+  caf::scoped_actor self{sys};
+  self->request(acc, std::chrono::seconds(10), caf::open_atom::value,
+                opts->host, opts->port)
+    .receive([&](uint16_t p) { port = p; },
+             [&](caf::error& err) { listen_err = std::move(err); });
+  if (listen_err) {
+    anon_send_exit(acc, caf::exit_reason::user_shutdown);
+    anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    return fail(net::describe(listen_err));
+  }
+  std::cout << "listening on " << opts->host << ":" << port << "\n"
+            << "certificate fingerprint " << creds->fingerprint << std::endl;
+  CHAT_LOG(info, "serving; stop with SIGINT or SIGTERM");
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  CHAT_LOG(info, "signal " << sig << ": shutting down");
+  anon_send_exit(acc, caf::exit_reason::user_shutdown);
+  anon_send(registry, caf::close_atom::value,
+            std::string{"server is shutting down"});
+  // In-flight writes get a deadline; then we leave regardless.
+  std::thread watchdog{[] {
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    CHAT_LOG(warning, "shutdown deadline passed; exiting");
+    std::_Exit(0);
+  }};
+  watchdog.detach();
+  return 0;
 }

@@ -4,11 +4,14 @@
 #include <sstream>
 
 #include "net/certificate.hpp"
-#include "net/files.hpp"
+#include "net/secure_file.hpp"
 
 namespace net {
 
 namespace {
+
+// Thousands of pins fit many times over; stops us reading a huge file.
+constexpr size_t max_file_size = 1024 * 1024;
 
 bool valid_host_port(const std::string& x) {
   auto colon = x.rfind(':');
@@ -33,7 +36,8 @@ known_servers::known_servers(std::string path) : path_(std::move(path)) {
 
 result<known_servers> known_servers::open(const std::string& path) {
   known_servers out{path};
-  auto text = read_file(path);
+  // Refused if others could write it: they could pin their own certificate.
+  auto text = read_private_file(path, max_file_size, 022);
   if (!text) {
     if (code_of(text.error()) == errc::not_found)
       return out;
@@ -103,9 +107,8 @@ caf::error known_servers::pin(const std::string& host_port,
   std::string text;
   for (auto& x : lines)
     text += x.text + '\n';
-  if (auto err = make_private_dirs(parent_dir(path_)))
-    return err;
-  if (auto err = write_file_atomic(path_, text, 0600))
+  // Creates missing parent directories 0700 and the file 0600, atomically.
+  if (auto err = write_private_file(path_, text, true))
     return err;
   lines_ = std::move(lines);
   index_ = std::move(index);

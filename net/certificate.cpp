@@ -1,8 +1,7 @@
 #include "net/certificate.hpp"
 
 #include <cctype>
-#include <cerrno>
-#include <cstring>
+#include <cstddef>
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,14 +11,17 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
-#include "net/files.hpp"
 #include "net/openssl_ptr.hpp"
+#include "net/secure_file.hpp"
 
 namespace net {
 
 namespace {
 
 constexpr long validity_days = 3653; // 10 years including leap days
+
+// Far more than one PEM certificate or key; stops us reading a huge file.
+constexpr size_t max_pem_file = 1024 * 1024;
 
 caf::error crypto_error(const std::string& what) {
   return make_error(errc::crypto, what + ": " + take_openssl_error());
@@ -134,19 +136,13 @@ bool exists(const std::string& path) {
 
 result<server_credentials> load_credentials(const std::string& cert_path,
                                             const std::string& key_path) {
-  struct stat st;
-  if (::stat(key_path.c_str(), &st) != 0)
-    return make_error(errc::io,
-                      "cannot stat " + key_path + ": " + std::strerror(errno));
-  if ((st.st_mode & 077) != 0)
-    return make_error(errc::config,
-                      "private key " + key_path +
-                          " is accessible by group or others; run: chmod 600 " +
-                          key_path);
-  auto cert_pem = read_file(cert_path);
+  // The certificate is public (0644 is fine); a swapped one would not match
+  // the key. The key must be private: refused if group or others have any
+  // access, with a "chmod 600" hint. The mode is checked on the opened file.
+  auto cert_pem = read_private_file(cert_path, max_pem_file, 0);
   if (!cert_pem)
     return cert_pem.error();
-  auto key_pem = read_file(key_path);
+  auto key_pem = read_private_file(key_path, max_pem_file, 077);
   if (!key_pem)
     return key_pem.error();
   auto cert = parse_cert(*cert_pem);
@@ -206,9 +202,11 @@ load_or_create_credentials(const std::string& data_dir, bool* created) {
   auto creds = create_credentials();
   if (!creds)
     return creds;
-  if (auto err = write_new_file(key_path, creds->key_pem, 0600))
+  // Neither write replaces an existing file.
+  if (auto err = write_private_file(key_path, creds->key_pem, false))
     return err;
-  if (auto err = write_new_file(cert_path, creds->cert_pem, 0644)) {
+  if (auto err = write_private_file(cert_path, creds->cert_pem, false, nullptr,
+                                    0644)) {
     ::unlink(key_path.c_str()); // never leave a lone key behind
     return err;
   }

@@ -120,7 +120,7 @@ result<std::string> read_private_file(const std::string& path, size_t max_size,
 
 caf::error write_private_file(const std::string& path,
                               const std::string& content, bool replace,
-                              bool* existed) {
+                              bool* existed, mode_t mode) {
   if (existed != nullptr)
     *existed = false;
   auto dir = parent_dir(path);
@@ -138,6 +138,9 @@ caf::error write_private_file(const std::string& path,
   };
   if (!write_all(f.fd, content.data(), content.size()))
     return fail("cannot write");
+  // fchmod ignores the umask, so the file ends up with exactly `mode`.
+  if (::fchmod(f.fd, mode & 07777) != 0)
+    return fail("cannot set the mode of");
   if (::fsync(f.fd) != 0)
     return fail("cannot sync");
   if (replace) {

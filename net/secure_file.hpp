@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <string>
 
+#include <sys/types.h>
+
 #include <caf/error.hpp>
 
 #include "net/error.hpp"
@@ -25,11 +27,15 @@ std::string parent_dir(const std::string& path);
 result<std::string> read_private_file(const std::string& path, size_t max_size,
                                       unsigned forbidden_bits);
 
-/// Writes `content` to a fresh 0600 temp file next to `path`, syncs it and
-/// moves it into place. With `replace == false` an existing `path` is kept
-/// and errc::io is returned with `*existed` set.
+/// Writes `content` to a fresh temp file next to `path` (in a 0700 directory
+/// created as needed), syncs it and moves it into place. The file gets
+/// exactly `mode` (not subject to the umask); it is created 0600 and only
+/// widened once complete, so secrets are never readable by others. Use a
+/// wider mode only for public data such as certificates. With
+/// `replace == false` an existing `path` is kept and errc::io is returned
+/// with `*existed` set.
 caf::error write_private_file(const std::string& path,
                               const std::string& content, bool replace,
-                              bool* existed = nullptr);
+                              bool* existed = nullptr, mode_t mode = 0600);
 
 } // namespace net

@@ -81,7 +81,9 @@ CAF_TEST(byte at a time decoding works) {
     CAF_REQUIRE(dec.feed(&c, 1));
   auto f = dec.next();
   CAF_REQUIRE(f);
-  CAF_CHECK_EQUAL(decode_payload<deliver>(*f)->from, "alice");
+  auto d = decode_payload<deliver>(*f);
+  CAF_REQUIRE(d);
+  CAF_CHECK_EQUAL(d->from, "alice");
 }
 
 CAF_TEST(zero length is rejected) {

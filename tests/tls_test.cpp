@@ -13,7 +13,6 @@
 #include <openssl/ssl.h>
 
 #include "net/certificate.hpp"
-#include "net/files.hpp"
 #include "net/openssl_ptr.hpp"
 #include "net/tls_channel.hpp"
 

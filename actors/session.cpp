@@ -1,0 +1,327 @@
+#include "actors/session.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <caf/all.hpp>
+
+#include "net/crypto.hpp"
+#include "net/error.hpp"
+#include "net/log.hpp"
+#include "net/messages.hpp"
+
+namespace actors {
+
+namespace {
+
+using phase = session_state::phase;
+
+std::string hex_prefix(const std::vector<char>& xs, size_t n) {
+  std::string out;
+  char buf[4];
+  for (size_t i = 0; i < std::min(n, xs.size()); ++i) {
+    std::snprintf(buf, sizeof(buf), "%02x", static_cast<uint8_t>(xs[i]));
+    out += buf;
+  }
+  return out;
+}
+
+/// Ends the session: TLS close_notify, then the connection flushes and
+/// closes; the link to the connection takes this actor down with it.
+void close(session_actor* self, const std::string& why) {
+  auto& st = self->state;
+  if (st.current == phase::closing)
+    return;
+  CHAT_LOG(info, "closing " << st.peer
+                            << (st.name.empty() ? "" : " (" + st.name + ")")
+                            << ": " << why);
+  st.current = phase::closing;
+  if (st.tls) {
+    st.tls->close();
+    std::vector<char> out;
+    st.tls->take_output(out);
+    if (!out.empty())
+      self->send(st.connection, write_atom::value, std::move(out));
+  }
+  self->send(st.connection, caf::close_atom::value);
+}
+
+/// Encrypts (unless in plain test mode) and hands bytes to the connection.
+void emit_bytes(session_actor* self, const char* data, size_t size) {
+  auto& st = self->state;
+  if (st.current == phase::closing)
+    return;
+  std::vector<char> out;
+  if (st.tls) {
+    st.tls->write(data, size);
+    st.tls->take_output(out);
+  } else {
+    out.assign(data, data + size);
+  }
+  if (out.empty())
+    return;
+  st.bytes_queued += out.size();
+  self->send(st.connection, write_atom::value, std::move(out));
+  if (st.backlog() > st.settings->max_outgoing_bytes)
+    close(self, "client does not read (" + std::to_string(st.backlog())
+                  + " bytes unsent)");
+}
+
+template <class T>
+void emit(session_actor* self, const T& msg) {
+  auto buf = net::encode_frame(msg);
+  emit_bytes(self, buf.data(), buf.size());
+}
+
+void emit_error(session_actor* self, net::errc code, std::string text,
+                bool fatal, uint32_t ref = 0) {
+  emit(self, net::error_frame{static_cast<uint8_t>(code), ref, fatal, text});
+  if (fatal)
+    close(self, text);
+}
+
+/// Takes one token of the session's bucket; false when it is empty.
+bool take_token(session_actor* self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  std::chrono::duration<double> elapsed = now - st.last_refill;
+  st.last_refill = now;
+  st.tokens = std::min(st.settings->message_burst,
+                       st.tokens + elapsed.count() * st.settings->message_rate);
+  if (st.tokens < 1)
+    return false;
+  st.tokens -= 1;
+  return true;
+}
+
+void handle_hello(session_actor* self, const net::frame& f) {
+  auto& st = self->state;
+  auto msg = net::decode_payload<net::hello>(f);
+  if (!msg)
+    return emit_error(self, net::errc::protocol, net::describe(msg.error()),
+                      true);
+  if (msg->version != net::protocol_version)
+    return emit_error(self, net::errc::bad_version,
+                      "unsupported protocol version "
+                        + std::to_string(msg->version) + " (server speaks "
+                        + std::to_string(net::protocol_version) + ")",
+                      true);
+  if (msg->ed25519_key.size() != 32 || msg->proof.size() != 64
+      || !net::is_valid_x25519_public(msg->x25519_key))
+    return emit_error(self, net::errc::bad_key,
+                      "invalid public key (need 32-byte X25519 of full order "
+                      "and 32-byte Ed25519)",
+                      true);
+  net::bytes binding;
+  if (st.tls) {
+    auto b = st.tls->export_keying_material(net::channel_binding_label, 32);
+    if (!b)
+      return emit_error(self, net::errc::tls, "no channel binding", true);
+    binding = std::move(*b);
+  }
+  auto transcript = net::hello_transcript(msg->name, msg->x25519_key,
+                                          msg->ed25519_key, binding);
+  if (!net::ed25519_verify(msg->ed25519_key, transcript.data(),
+                           transcript.size(), msg->proof))
+    return emit_error(self, net::errc::bad_proof,
+                      "proof of key possession failed (bad signature)", true);
+  st.current = phase::joining;
+  auto name = msg->name;
+  self
+    ->request(st.registry, caf::infinite, caf::join_atom::value,
+              net::peer_info{msg->name, msg->x25519_key, msg->ed25519_key},
+              caf::actor{self})
+    .then(
+      [=](caf::ok_atom) {
+        auto& st = self->state;
+        if (st.current != phase::joining)
+          return;
+        st.current = phase::joined;
+        st.name = name;
+        emit(self, net::welcome{net::protocol_version, name,
+                                st.settings->max_frame_size});
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        if (st.current != phase::joining)
+          return;
+        auto code = net::code_of(err);
+        // A taken or invalid name may be retried on the same connection.
+        bool fatal = code != net::errc::name_taken
+                     && code != net::errc::bad_name;
+        st.current = phase::handshake;
+        emit_error(self, code, net::describe(err), fatal);
+      });
+}
+
+void handle_send(session_actor* self, const net::frame& f) {
+  auto& st = self->state;
+  auto msg = net::decode_payload<net::send_message>(f);
+  if (!msg)
+    return emit_error(self, net::errc::protocol, net::describe(msg.error()),
+                      true);
+  if (!take_token(self)) {
+    if (++st.strikes > st.settings->message_burst)
+      return emit_error(self, net::errc::rate_limited,
+                        "disconnected: too many messages (limit "
+                          + std::to_string(st.settings->message_rate)
+                          + "/s)",
+                        true);
+    return emit_error(self, net::errc::rate_limited,
+                      "message to '" + msg->to
+                        + "' dropped: sending too fast, slow down",
+                      false, msg->id);
+  }
+  st.strikes = 0;
+  self->send(st.registry, route_atom::value, st.name, std::move(msg->to),
+             msg->id, std::move(msg->envelope));
+}
+
+void handle_frame(session_actor* self, const net::frame& f) {
+  auto& st = self->state;
+  if (st.settings->log_frames)
+    CHAT_LOG(info, "frame from " << st.peer << ": type 0x" << std::hex
+                                 << int{f.type} << std::dec << ", "
+                                 << f.payload.size() << " bytes: "
+                                 << hex_prefix(f.payload, 4096));
+  st.last_activity = self->clock().now();
+  if (f.type == net::quit::wire_type) {
+    if (!st.name.empty())
+      self->send(st.registry, caf::leave_atom::value, st.name);
+    return close(self, "quit");
+  }
+  switch (st.current) {
+    case phase::handshake:
+      if (f.type != net::hello::wire_type)
+        return emit_error(self, net::errc::protocol,
+                          "expected HELLO as the first frame", true);
+      return handle_hello(self, f);
+    case phase::joining:
+      return emit_error(self, net::errc::protocol,
+                        "wait for WELCOME before sending", true);
+    case phase::joined:
+      break;
+    case phase::closing:
+      return;
+  }
+  switch (f.type) {
+    case net::send_message::wire_type:
+      return handle_send(self, f);
+    case net::ping::wire_type: {
+      auto p = net::decode_payload<net::ping>(f);
+      if (!p)
+        return emit_error(self, net::errc::protocol,
+                          net::describe(p.error()), true);
+      return emit(self, net::pong{p->nonce});
+    }
+    case net::hello::wire_type:
+      return emit_error(self, net::errc::protocol, "already joined", false);
+    default: {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "0x%02x", f.type);
+      return emit_error(self, net::errc::protocol,
+                        std::string{"unknown frame type "} + buf, true);
+    }
+  }
+}
+
+void handle_bytes(session_actor* self, const std::vector<char>& bytes) {
+  auto& st = self->state;
+  if (st.current == phase::closing)
+    return;
+  std::vector<char> plain;
+  if (st.tls) {
+    bool ok = st.tls->feed(bytes.data(), bytes.size());
+    st.tls->read_plaintext(plain);
+    std::vector<char> out; // handshake records, alerts
+    st.tls->take_output(out);
+    if (!out.empty()) {
+      st.bytes_queued += out.size();
+      self->send(st.connection, write_atom::value, std::move(out));
+    }
+    if (!ok || st.tls->failed())
+      return close(self, "TLS failure: " + net::describe(st.tls->error()));
+    if (st.tls->peer_closed())
+      return close(self, "peer closed TLS");
+  } else {
+    plain = bytes;
+  }
+  if (plain.empty())
+    return;
+  if (!st.decoder.feed(plain.data(), plain.size())) {
+    // Still deliver frames that were complete before the bad one.
+    while (auto f = st.decoder.next())
+      handle_frame(self, *f);
+    return emit_error(self, net::errc::protocol,
+                      "malformed stream: " + st.decoder.error(), true);
+  }
+  while (auto f = st.decoder.next()) {
+    handle_frame(self, *f);
+    if (st.current == phase::closing)
+      return;
+  }
+}
+
+} // namespace
+
+caf::behavior session(session_actor* self, caf::actor connection,
+                      caf::actor registry,
+                      std::shared_ptr<const session_settings> settings,
+                      std::optional<net::tls_context> tls, std::string peer) {
+  auto& st = self->state;
+  st.settings = settings;
+  st.connection = std::move(connection);
+  st.registry = std::move(registry);
+  st.decoder = net::frame_decoder{settings->max_frame_size};
+  st.peer = std::move(peer);
+  st.tokens = settings->message_burst;
+  st.last_refill = self->clock().now();
+  st.last_activity = st.last_refill;
+  if (tls)
+    st.tls = net::tls_channel::server(*tls);
+  self->delayed_send(self, settings->handshake_timeout,
+                     handshake_atom::value);
+  if (settings->idle_timeout.count() > 0)
+    self->delayed_send(self, settings->idle_timeout, idle_atom_t::value);
+  return {
+    [=](recv_atom, const std::vector<char>& bytes) {
+      handle_bytes(self, bytes);
+    },
+    [=](sent_atom, uint64_t n) { self->state.bytes_sent += n; },
+    [=](closed_atom) {
+      CHAT_LOG(debug, "connection of " << self->state.peer << " closed");
+      self->quit();
+    },
+    [=](const shared_frame& f) {
+      auto& st = self->state;
+      if (st.current == phase::joined || st.current == phase::joining)
+        emit_bytes(self, f.bytes->data(), f.bytes->size());
+    },
+    [=](const net::deliver& d) { emit(self, d); },
+    [=](const net::error_frame& e) {
+      emit(self, e);
+      if (e.fatal)
+        close(self, e.text);
+    },
+    [=](handshake_atom) {
+      auto& st = self->state;
+      if (st.current == phase::handshake || st.current == phase::joining) {
+        if (st.tls && !st.tls->handshake_done())
+          return close(self, "TLS handshake timeout");
+        emit_error(self, net::errc::protocol, "handshake timeout", true);
+      }
+    },
+    [=](idle_atom_t) {
+      auto& st = self->state;
+      auto idle = st.settings->idle_timeout;
+      auto quiet = self->clock().now() - st.last_activity;
+      if (quiet >= idle)
+        return emit_error(self, net::errc::protocol,
+                          "idle for too long; send PING to stay connected",
+                          true);
+      self->delayed_send(self, idle - quiet, idle_atom_t::value);
+    },
+  };
+}
+
+} // namespace actors

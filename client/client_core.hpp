@@ -1,0 +1,146 @@
+#pragma once
+
+// The client protocol engine, sans I/O: feed it bytes from the socket, take
+// bytes to write; it runs TLS, HELLO, the directory cache, key pinning and
+// end-to-end envelopes, and reports what happened through `client_events`.
+// The console client and chat-bench drive it with their own sockets.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "client/trust_store.hpp"
+#include "net/envelope.hpp"
+#include "net/frame.hpp"
+#include "net/identity.hpp"
+#include "net/messages.hpp"
+#include "net/tls_channel.hpp"
+
+namespace client {
+
+/// Callbacks for everything a user interface shows. Any may be empty.
+struct client_events {
+  std::function<void(const std::string& fingerprint)> on_connected;
+  /// Joined, and the directory snapshot is in.
+  std::function<void(const std::string& name)> on_welcome;
+  std::function<void(const std::string& why)> on_name_refused;
+  std::function<void(const std::string& text, bool fatal)> on_error;
+  std::function<void(const std::string& text)> on_warning;
+  std::function<void(const std::vector<std::string>& joined,
+                     const std::vector<std::string>& left, bool snapshot)>
+    on_directory;
+  std::function<void(const std::string& from, const std::string& text,
+                     bool verified_key)>
+    on_message;
+  /// Frames the core does not handle itself (video).
+  std::function<void(const net::frame&)> on_other_frame;
+};
+
+/// Outcome of send_text: who got an envelope and who did not, and why.
+struct send_report {
+  std::vector<std::string> sent;
+  std::vector<std::pair<std::string, std::string>> refused;
+};
+
+class client_core {
+public:
+  client_core(net::tls_context ctx, std::string expected_fingerprint,
+              net::identity id, trust_store* trust, client_events events,
+              uint32_t max_frame_size = 131072);
+
+  /// Starts the TLS handshake.
+  void start();
+
+  /// Joins as `name`: HELLO goes out as soon as TLS is up. Also the answer
+  /// to on_name_refused.
+  void choose_name(const std::string& name);
+
+  /// Bytes from the socket. False once the connection is finished.
+  bool on_bytes(const char* data, size_t size);
+
+  /// Appends bytes to write to the socket.
+  void take_output(std::vector<char>& out);
+
+  bool has_output() const;
+
+  /// Seals one envelope per recipient; `{"all"}` means everyone else online.
+  send_report send_text(const std::vector<std::string>& to,
+                        const std::string& text);
+
+  /// Sends QUIT and closes TLS.
+  void quit();
+
+  /// Encodes any frame (video requests) to the server.
+  template <class T>
+  void send_frame(const T& msg) {
+    auto buf = net::encode_frame(msg);
+    write_plain(buf.data(), buf.size());
+  }
+
+  /// Sends a pre-sealed envelope (chat-bench measures the server alone).
+  void send_envelope(const std::string& to, net::bytes envelope);
+
+  /// The user accepted the changed key of `peer`: pin it and unblock.
+  bool accept_key(const std::string& peer);
+
+  bool joined() const {
+    return joined_;
+  }
+  bool finished() const {
+    return finished_;
+  }
+  const std::string& name() const {
+    return name_;
+  }
+  const std::string& server_fingerprint() const {
+    return server_fp_;
+  }
+  const std::map<std::string, net::peer_info>& directory() const {
+    return directory_;
+  }
+  const net::identity& identity() const {
+    return id_;
+  }
+  /// Peers whose key changed and is not yet accepted.
+  const std::set<std::string>& blocked() const {
+    return blocked_;
+  }
+
+  /// Key fingerprint of an online peer (empty if unknown).
+  std::string fingerprint_of(const std::string& peer) const;
+
+  /// Safety number of this user and `peer` (empty if unknown).
+  std::string safety_number_with(const std::string& peer) const;
+
+private:
+  void write_plain(const char* data, size_t size);
+  void send_hello();
+  void maybe_welcome();
+  void handle_frame(const net::frame& f);
+  void apply_directory(const net::directory& d);
+  void fail(const std::string& text);
+
+  net::tls_channel tls_;
+  net::identity id_;
+  trust_store* trust_;
+  client_events ev_;
+  net::frame_decoder decoder_;
+  net::replay_guard replay_;
+  std::string name_;
+  std::string server_fp_;
+  std::map<std::string, net::peer_info> directory_;
+  std::set<std::string> blocked_;
+  uint64_t counter_;
+  uint32_t next_id_ = 1;
+  bool hello_pending_ = false;
+  bool joined_ = false;
+  bool welcomed_ = false;     ///< WELCOME arrived
+  bool have_snapshot_ = false; ///< the first directory snapshot arrived
+  bool finished_ = false;
+};
+
+} // namespace client

@@ -1,0 +1,468 @@
+#include "client/console.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sstream>
+#include <unistd.h>
+
+#include "client/client_core.hpp"
+#include "client/known_servers.hpp"
+#include "client/tcp_socket.hpp"
+#include "client/trust_store.hpp"
+#include "net/identity.hpp"
+#include "net/utf8.hpp"
+
+namespace client {
+
+namespace {
+
+constexpr size_t max_message_bytes = 65536;
+
+/// Prints asynchronous events without garbling the prompt: on a terminal,
+/// the prompt line is cleared and drawn again below the event.
+class printer {
+public:
+  printer() : tty_(::isatty(STDOUT_FILENO) && ::isatty(STDIN_FILENO)) {
+    // nop
+  }
+
+  void prompt(std::string p) {
+    prompt_ = std::move(p);
+    std::cout << prompt_ << std::flush;
+    at_prompt_ = true;
+  }
+
+  void event(const std::string& line) {
+    if (at_prompt_)
+      std::cout << (tty_ ? "\r\033[K" : "\n");
+    std::cout << line << '\n';
+    if (at_prompt_)
+      std::cout << prompt_;
+    std::cout << std::flush;
+  }
+
+  /// The user finished a line: the prompt is gone.
+  void answered() {
+    at_prompt_ = false;
+  }
+
+  void line(const std::string& text) {
+    std::cout << text << '\n' << std::flush;
+  }
+
+private:
+  bool tty_;
+  bool at_prompt_ = false;
+  std::string prompt_;
+};
+
+std::vector<std::string> split_names(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : text) {
+    if (c == ',' || c == ' ' || c == '\t') {
+      if (!cur.empty())
+        out.push_back(std::move(cur));
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty())
+    out.push_back(std::move(cur));
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+/// Reads stdin in chunks and yields whole lines (no blocking on partial).
+class line_reader {
+public:
+  /// False at EOF (after the last line was taken).
+  bool fill() {
+    char buf[65536];
+    auto n = ::read(STDIN_FILENO, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      return true;
+    if (n <= 0) {
+      eof_ = true;
+      if (!pending_.empty()) {
+        lines_.push_back(std::move(pending_));
+        pending_.clear();
+      }
+      return false;
+    }
+    for (ssize_t i = 0; i < n; ++i) {
+      if (buf[i] == '\n') {
+        lines_.push_back(std::move(pending_));
+        pending_.clear();
+      } else {
+        pending_ += buf[i];
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> next() {
+    if (lines_.empty())
+      return std::nullopt;
+    auto l = std::move(lines_.front());
+    lines_.erase(lines_.begin());
+    return l;
+  }
+
+  bool eof() const {
+    return eof_ && lines_.empty();
+  }
+
+private:
+  std::string pending_;
+  std::vector<std::string> lines_;
+  bool eof_ = false;
+};
+
+class console {
+public:
+  explicit console(const config::client_options& opts) : opts_(opts) {
+    // nop
+  }
+
+  int run();
+
+private:
+  enum class state { naming, connecting, menu, recipients, text, quitting };
+
+  void show_menu() {
+    out_.prompt("\n1) list clients  2) send message  3) video playback  "
+                "4) quit\n> ");
+  }
+
+  void handle_line(const std::string& raw);
+  void on_menu(const std::string& choice);
+  void list_clients();
+  void flush_socket();
+  int finish(int code);
+
+  const config::client_options& opts_;
+  printer out_;
+  line_reader in_;
+  std::optional<tcp_socket> sock_;
+  std::unique_ptr<client_core> core_;
+  std::optional<trust_store> trust_;
+  std::optional<net::known_servers> known_;
+  state state_ = state::naming;
+  std::vector<std::string> recipients_;
+  bool pin_on_connect_ = false;
+  int exit_code_ = -1;
+};
+
+void console::flush_socket() {
+  if (!core_ || !sock_)
+    return;
+  std::vector<char> out;
+  core_->take_output(out);
+  if (!out.empty() && !sock_->write_all(out.data(), out.size()) && exit_code_ < 0) {
+    out_.event("! connection lost while sending");
+    exit_code_ = 2;
+  }
+}
+
+void console::list_clients() {
+  auto& dir = core_->directory();
+  out_.line("online (" + std::to_string(dir.size()) + "):");
+  for (auto& [name, info] : dir) {
+    std::string line = "  " + name;
+    if (name == core_->name())
+      line += " (you)";
+    if (core_->blocked().count(name) > 0)
+      line += "  [KEY CHANGED - type 'accept " + name + "' to trust]";
+    out_.line(line);
+  }
+  out_.line("(type 'f NAME' for a fingerprint and safety number)");
+}
+
+void console::on_menu(const std::string& choice) {
+  if (choice == "1") {
+    list_clients();
+  } else if (choice == "2") {
+    if (core_->directory().size() <= 1) {
+      out_.line("nobody else is online");
+    } else {
+      state_ = state::recipients;
+      out_.prompt("to (one or more names, or 'all'): ");
+      return;
+    }
+  } else if (choice == "3") {
+    out_.line("video playback is not available in this build yet");
+  } else if (choice == "4") {
+    state_ = state::quitting;
+    return;
+  } else if (choice.rfind("f ", 0) == 0) {
+    auto peer = trim(choice.substr(2));
+    auto fp = core_->fingerprint_of(peer);
+    if (fp.empty()) {
+      out_.line("unknown name '" + peer + "'");
+    } else {
+      out_.line("key fingerprint of " + peer + ": " + fp);
+      if (peer != core_->name())
+        out_.line("safety number with " + peer + ": "
+                  + core_->safety_number_with(peer)
+                  + "  (compare it with " + peer + " out of band)");
+    }
+  } else if (choice.rfind("accept ", 0) == 0) {
+    auto peer = trim(choice.substr(7));
+    if (core_->blocked().count(peer) == 0)
+      out_.line("nothing to accept for '" + peer + "'");
+    else if (core_->accept_key(peer))
+      out_.line("accepted the new key of " + peer);
+  } else if (!choice.empty()) {
+    out_.line("unknown choice '" + choice + "': type 1, 2, 3 or 4");
+  }
+  show_menu();
+}
+
+void console::handle_line(const std::string& raw) {
+  out_.answered();
+  auto line = trim(raw);
+  switch (state_) {
+    case state::naming:
+      if (line.empty()) {
+        out_.prompt("your name: ");
+        return;
+      }
+      state_ = state::connecting;
+      core_->choose_name(line);
+      return;
+    case state::connecting:
+      return; // typed before WELCOME: ignore
+    case state::menu:
+      return on_menu(line);
+    case state::recipients: {
+      auto names = split_names(line);
+      if (names.empty()) {
+        state_ = state::menu;
+        return show_menu();
+      }
+      std::vector<std::string> unknown;
+      if (!(names.size() == 1 && names[0] == "all"))
+        for (auto& n : names)
+          if (core_->directory().count(n) == 0 || n == core_->name())
+            unknown.push_back(n);
+      if (!unknown.empty()) {
+        std::string online;
+        for (auto& kvp : core_->directory())
+          if (kvp.first != core_->name())
+            online += (online.empty() ? "" : ", ") + kvp.first;
+        out_.line("unknown name '" + unknown[0] + "'; online: "
+                  + (online.empty() ? "nobody" : online));
+        out_.prompt("to (one or more names, or 'all'): ");
+        return;
+      }
+      recipients_ = std::move(names);
+      state_ = state::text;
+      out_.prompt("message: ");
+      return;
+    }
+    case state::text: {
+      state_ = state::menu;
+      if (raw.size() > max_message_bytes) {
+        out_.line("message too long (" + std::to_string(raw.size())
+                  + " bytes, at most " + std::to_string(max_message_bytes)
+                  + ")");
+      } else if (!net::is_valid_utf8(raw)) {
+        out_.line("message is not valid UTF-8; not sent");
+      } else {
+        auto report = core_->send_text(recipients_, raw);
+        if (!report.sent.empty()) {
+          std::string to;
+          for (auto& s : report.sent)
+            to += (to.empty() ? "" : ", ") + s;
+          out_.line("sent to " + to);
+        }
+        for (auto& [peer, why] : report.refused)
+          out_.line("NOT sent to " + peer + ": " + why);
+        flush_socket();
+      }
+      return show_menu();
+    }
+    case state::quitting:
+      return;
+  }
+}
+
+int console::finish(int code) {
+  if (core_ && !core_->finished()) {
+    core_->quit();
+    flush_socket();
+  }
+  if (sock_)
+    ::shutdown(sock_->fd(), SHUT_WR);
+  return code;
+}
+
+int console::run() {
+  auto ts = trust_store::open(opts_.trust_file);
+  if (!ts) {
+    std::cerr << "chat-client: " << net::describe(ts.error()) << std::endl;
+    return 1;
+  }
+  trust_.emplace(std::move(*ts));
+  auto ks = net::known_servers::open(opts_.known_servers);
+  if (!ks) {
+    std::cerr << "chat-client: " << net::describe(ks.error()) << std::endl;
+    return 1;
+  }
+  known_.emplace(std::move(*ks));
+  bool created = false;
+  auto id = net::load_or_create_identity(opts_.key_file, &created);
+  if (!id) {
+    std::cerr << "chat-client: --key-file: " << net::describe(id.error())
+              << std::endl;
+    return 1;
+  }
+  if (created)
+    out_.line("created a new identity in " + opts_.key_file);
+  auto server_id = opts_.host + ":" + std::to_string(opts_.port);
+  std::string pin = opts_.server_fingerprint;
+  std::string pinned;
+  if (pin.empty() && !opts_.accept_new_fingerprint) {
+    // Use the fingerprint pinned on first use, if any.
+    if (known_->check(server_id, "", &pinned)
+        != net::known_servers::verdict::unknown)
+      pin = pinned;
+  }
+  pin_on_connect_ = pin.empty() || opts_.accept_new_fingerprint;
+  auto ctx = net::tls_context::client();
+  if (!ctx) {
+    std::cerr << "chat-client: " << net::describe(ctx.error()) << std::endl;
+    return 1;
+  }
+  auto s = tcp_socket::connect(opts_.host, opts_.port);
+  if (!s) {
+    std::cerr << "chat-client: " << net::describe(s.error()) << std::endl;
+    return 2;
+  }
+  sock_.emplace(std::move(*s));
+  client_events ev;
+  ev.on_connected = [&](const std::string& fp) {
+    out_.line("connected to " + server_id + ", server fingerprint " + fp);
+    if (pin_on_connect_) {
+      known_->pin(server_id, fp);
+      out_.line("pinned this fingerprint for " + server_id
+                + " (trust on first use)");
+    }
+  };
+  ev.on_welcome = [&](const std::string& name) {
+    out_.event("joined as " + name);
+    state_ = state::menu;
+    show_menu();
+  };
+  ev.on_name_refused = [&](const std::string& why) {
+    out_.event("! " + why);
+    state_ = state::naming;
+    out_.prompt("your name: ");
+  };
+  ev.on_error = [&](const std::string& text, bool fatal) {
+    if (!fatal)
+      return out_.event("! " + text);
+    if (text.find("pin") != std::string::npos
+        || text.find("fingerprint") != std::string::npos)
+      out_.event("! " + text + "\n! The server's certificate is not the one "
+                 "pinned for " + server_id + ". If you trust the change, run "
+                 "again with --accept-new-fingerprint.");
+    else
+      out_.event("! " + text);
+    if (exit_code_ < 0)
+      exit_code_ = 2;
+  };
+  ev.on_warning = [&](const std::string& text) { out_.event("!! " + text); };
+  ev.on_directory = [&](const std::vector<std::string>& joined,
+                        const std::vector<std::string>& left, bool snapshot) {
+    if (snapshot) {
+      std::string names;
+      for (auto& kvp : core_->directory())
+        names += (names.empty() ? "" : ", ") + kvp.first;
+      return out_.event("* online: " + names);
+    }
+    for (auto& n : joined)
+      out_.event("* " + n + " joined");
+    for (auto& n : left)
+      out_.event("* " + n + " left");
+  };
+  ev.on_message = [&](const std::string& from, const std::string& text,
+                      bool verified) {
+    out_.event("[" + from + (verified ? "" : " (UNVERIFIED KEY)") + "] "
+               + text);
+  };
+  core_ = std::make_unique<client_core>(*ctx, pin, std::move(*id), &*trust_,
+                                        std::move(ev));
+  core_->start();
+  if (opts_.name.empty()) {
+    state_ = state::naming;
+    out_.prompt("your name: ");
+  } else {
+    state_ = state::connecting;
+    core_->choose_name(opts_.name);
+  }
+  flush_socket();
+  auto ready_for_input = [&] {
+    return state_ == state::naming || state_ == state::menu
+           || state_ == state::recipients || state_ == state::text;
+  };
+  std::vector<char> buf(65536);
+  bool stdin_open = true;
+  while (exit_code_ < 0) {
+    pollfd fds[2] = {{sock_->fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    int nfds = stdin_open ? 2 : 1;
+    if (::poll(fds, nfds, 1000) < 0 && errno != EINTR)
+      break;
+    if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+      auto n = ::read(sock_->fd(), buf.data(), buf.size());
+      if (n <= 0) {
+        if (exit_code_ < 0) {
+          out_.event("! the server closed the connection");
+          exit_code_ = 2;
+        }
+        break;
+      }
+      core_->on_bytes(buf.data(), static_cast<size_t>(n));
+      flush_socket();
+    }
+    if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
+      stdin_open = in_.fill();
+    // Lines typed (or piped) before WELCOME wait in the reader.
+    while (exit_code_ < 0 && ready_for_input()) {
+      auto line = in_.next();
+      if (!line)
+        break;
+      handle_line(*line);
+      flush_socket();
+      if (state_ == state::quitting)
+        return finish(0);
+    }
+    if (in_.eof() && ready_for_input())
+      return finish(0); // EOF on stdin is a clean quit
+  }
+  return finish(exit_code_ < 0 ? 0 : exit_code_);
+}
+
+} // namespace
+
+int run_console(const config::client_options& opts) {
+  console c{opts};
+  return c.run();
+}
+
+} // namespace client

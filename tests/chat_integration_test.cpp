@@ -1,0 +1,180 @@
+#define CAF_SUITE chat_integration
+#include <caf/test/unit_test.hpp>
+
+#include <chrono>
+
+#include "tests/integration.hpp"
+
+using namespace test_support;
+using namespace std::chrono;
+
+CAF_TEST(alice messages bob and carol gets nothing) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  auto carol = srv.joined("carol");
+  CAF_CHECK(alice->wait_for("* bob joined"));
+  CAF_CHECK(alice->wait_for("* carol joined"));
+  // the same server fingerprint on both sides
+  CAF_CHECK(alice->output().find("server fingerprint " + srv.fingerprint)
+            != std::string::npos);
+  send_message(*alice, "bob", "hello bob, this is alice");
+  CAF_CHECK(bob->wait_for("[alice] hello bob, this is alice"));
+  // carol would have it by now if it had been broadcast
+  CAF_CHECK(carol->wait_for("hello bob", milliseconds{500}) == std::nullopt);
+  // bob answers; the list shows everyone
+  send_message(*bob, "alice", "hi alice");
+  CAF_CHECK(alice->wait_for("[bob] hi alice"));
+  auto mark = carol->output().size();
+  carol->write("1\n");
+  CAF_CHECK(carol->wait_for("online (3):", seconds{5}, mark));
+  CAF_CHECK(carol->wait_for("carol (you)", seconds{5}, mark));
+}
+
+CAF_TEST(several recipients and all) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  auto carol = srv.joined("carol");
+  CAF_REQUIRE(alice->wait_for("* carol joined"));
+  send_message(*alice, "bob, carol", "to both");
+  CAF_CHECK(bob->wait_for("[alice] to both"));
+  CAF_CHECK(carol->wait_for("[alice] to both"));
+  send_message(*alice, "all", "to everyone");
+  CAF_CHECK(bob->wait_for("[alice] to everyone"));
+  CAF_CHECK(carol->wait_for("[alice] to everyone"));
+  CAF_CHECK(alice->output().find("[alice] to everyone") == std::string::npos);
+}
+
+CAF_TEST(an unknown recipient is asked for again) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  alice->write("2\n");
+  CAF_REQUIRE(alice->wait_for("to ("));
+  alice->write("bobby\n");
+  CAF_CHECK(alice->wait_for("unknown name 'bobby'"));
+  alice->write("bob\n");
+  CAF_REQUIRE(alice->wait_for("message: "));
+  alice->write("found you\n");
+  CAF_CHECK(bob->wait_for("[alice] found you"));
+}
+
+CAF_TEST(a killed client disappears from the others within a second) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  auto start = steady_clock::now();
+  bob->signal(SIGKILL);
+  CAF_CHECK(alice->wait_for("* bob left", seconds{1}));
+  auto took = duration_cast<milliseconds>(steady_clock::now() - start);
+  CAF_MESSAGE("leave seen after " << took.count() << " ms");
+  auto mark = alice->output().size();
+  alice->write("1\n");
+  CAF_REQUIRE(alice->wait_for("online (1):", seconds{5}, mark));
+}
+
+CAF_TEST(quit tells everyone and exits zero) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  bob->write("4\n");
+  CAF_CHECK_EQUAL(bob->wait_exit(), 0);
+  CAF_CHECK(alice->wait_for("* bob left", seconds{1}));
+  // EOF on stdin is a clean quit too
+  alice->close_stdin();
+  CAF_CHECK_EQUAL(alice->wait_exit(), 0);
+}
+
+CAF_TEST(a duplicate name is refused and another can be picked) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto second = srv.client("alice");
+  CAF_CHECK(second->wait_for("already online"));
+  CAF_REQUIRE(second->wait_for("your name: "));
+  second->write("alice2\n");
+  CAF_CHECK(second->wait_for("joined as alice2"));
+  CAF_CHECK(alice->wait_for("* alice2 joined"));
+}
+
+CAF_TEST(a 60 KiB message arrives intact) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  std::string text;
+  for (size_t i = 0; text.size() < 60 * 1024 - 32; ++i)
+    text += "chunk-" + std::to_string(i) + "-é ";
+  text.append(60 * 1024 - text.size(), 'x'); // exactly 60 KiB, valid UTF-8
+  send_message(*alice, "bob", text);
+  CAF_CHECK(bob->wait_for("[alice] " + text + "\n"));
+}
+
+CAF_TEST(the server never holds the plaintext) {
+  live_server srv{{"--log-frames"}};
+  auto alice = srv.joined("alice");
+  auto bob = srv.joined("bob");
+  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  std::string secret = "SECRET-PLAINTEXT-4242-xyzzy";
+  send_message(*alice, "bob", secret);
+  CAF_REQUIRE(bob->wait_for("[alice] " + secret));
+  auto& log = srv.proc->output();
+  // frame logging is on: the routed frame was logged in hex
+  CAF_CHECK(log.find("frame from") != std::string::npos);
+  std::string hex;
+  char buf[3];
+  for (unsigned char c : secret) {
+    std::snprintf(buf, sizeof(buf), "%02x", c);
+    hex += buf;
+  }
+  CAF_CHECK(log.find(secret) == std::string::npos);
+  CAF_CHECK(log.find(hex.substr(0, 16)) == std::string::npos);
+}
+
+CAF_TEST(identity survives a restart of the client) {
+  live_server srv;
+  std::string fp1;
+  {
+    auto alice = srv.joined("alice");
+    alice->write("f alice\n");
+    auto m = alice->wait_for_regex("key fingerprint of alice: ([0-9a-f ]+)");
+    CAF_REQUIRE(m);
+    fp1 = (*m)[1];
+    alice->write("4\n");
+    CAF_REQUIRE_EQUAL(alice->wait_exit(), 0);
+  }
+  auto alice = srv.joined("alice");
+  alice->write("f alice\n");
+  auto m = alice->wait_for_regex("key fingerprint of alice: ([0-9a-f ]+)");
+  CAF_REQUIRE(m);
+  CAF_CHECK_EQUAL(std::string{(*m)[1]}, fp1);
+  struct stat st {};
+  CAF_REQUIRE_EQUAL(::stat((srv.dir / "home-alice/identity.pem").c_str(), &st),
+                    0);
+  CAF_CHECK_EQUAL(st.st_mode & 0777, 0600u);
+}
+
+CAF_TEST(a changed peer key is a loud warning and blocks sending) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  {
+    auto bob = srv.joined("bob");
+    CAF_REQUIRE(alice->wait_for("* bob joined"));
+    bob->write("4\n");
+    CAF_REQUIRE(alice->wait_for("* bob left"));
+  }
+  // a different "bob": another home directory, so another key
+  auto impostor = srv.client("bob", {}, srv.dir / "home-impostor");
+  CAF_REQUIRE(impostor->wait_for("joined as bob"));
+  CAF_CHECK(alice->wait_for("key of 'bob' CHANGED"));
+  auto mark = alice->output().size();
+  alice->write("2\nbob\nare you bob?\n");
+  CAF_CHECK(alice->wait_for("NOT sent to bob: key changed", seconds{5}, mark));
+  alice->write("accept bob\n");
+  CAF_CHECK(alice->wait_for("accepted the new key of bob"));
+  send_message(*alice, "bob", "ok then");
+  CAF_CHECK(impostor->wait_for("[alice] ok then"));
+}

@@ -1,0 +1,83 @@
+#pragma once
+
+// Shared set-up of integration suites: a real chat-server on port 0 and
+// real chat-clients driven through stdin.
+
+#include <memory>
+#include <string>
+#include <sys/stat.h>
+#include <vector>
+
+#include <caf/test/unit_test.hpp>
+
+#include "tests/process.hpp"
+
+namespace test_support {
+
+struct live_server {
+  temp_dir dir;
+  std::unique_ptr<process> proc;
+  uint16_t port = 0;
+  std::string fingerprint;
+
+  /// Starts chat-server on 127.0.0.1, port 0, with `extra` options.
+  explicit live_server(std::vector<std::string> extra = {}) {
+    ::mkdir((dir / "videos").c_str(), 0755);
+    std::vector<std::string> args{binary("chat-server"),
+                                  "--port",
+                                  "0",
+                                  "--data-dir",
+                                  dir / "data",
+                                  "--videos",
+                                  dir / "videos",
+                                  "--directory-coalesce-ms",
+                                  "20"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    proc = std::make_unique<process>(args);
+    auto m = proc->wait_for_regex(
+      "listening on 127\\.0\\.0\\.1:([0-9]+)\\s+certificate fingerprint "
+      "(SHA256:[0-9A-F:]+)");
+    CAF_REQUIRE(m);
+    port = static_cast<uint16_t>(std::stoi((*m)[1]));
+    fingerprint = (*m)[2];
+  }
+
+  /// Starts a chat-client with its own home directory (identity, pins).
+  /// `home` defaults to a directory per name (same name, same identity).
+  std::unique_ptr<process> client(const std::string& name,
+                                  std::vector<std::string> extra = {},
+                                  std::string home = "") {
+    if (home.empty())
+      home = dir / ("home-" + name);
+    std::vector<std::string> args{binary("chat-client"), "--port",
+                                  std::to_string(port), "--home", home};
+    if (!name.empty()) {
+      args.push_back("--name");
+      args.push_back(name);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<process>(args);
+  }
+
+  /// A client that has joined and seen the menu.
+  std::unique_ptr<process> joined(const std::string& name) {
+    auto c = client(name);
+    CAF_REQUIRE(c->wait_for("joined as " + name));
+    CAF_REQUIRE(c->wait_for("4) quit"));
+    return c;
+  }
+};
+
+/// Drives menu item 2 of `from`: message `text` to `to`.
+inline void send_message(process& from, const std::string& to,
+                         const std::string& text) {
+  auto mark = from.output().size();
+  from.write("2\n");
+  CAF_REQUIRE(from.wait_for("to (", std::chrono::seconds{10}, mark));
+  from.write(to + "\n");
+  CAF_REQUIRE(from.wait_for("message: ", std::chrono::seconds{10}, mark));
+  from.write(text + "\n");
+  CAF_REQUIRE(from.wait_for("sent to", std::chrono::seconds{10}, mark));
+}
+
+} // namespace test_support
