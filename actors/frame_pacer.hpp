@@ -1,0 +1,70 @@
+#pragma once
+
+// The frame pacer decides *when* a playback sends its next frame. It models
+// the client's playout buffer (media time released minus time played,
+// corrected by every ack) and releases frames
+//   - as fast as credits allow while the buffer is below its target,
+//   - at the native frame interval once the target is reached,
+//   - never with more than `max_in_flight` frames un-acked.
+// Time comes from the actor clock (delayed_send), so the test coordinator's
+// virtual time drives it.
+
+#include <cstdint>
+
+#include <caf/actor_clock.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include "actors/video_atoms.hpp"
+
+namespace actors {
+
+/// Who receives the pacer's releases: one `next_atom` per frame to send.
+using pacer_sink = caf::typed_actor<caf::reacts_to<next_atom>>;
+
+/// The pacer's interface.
+/// - `(ack_atom, received, buffer_ms)`: the client holds `received` of the
+///   frames released since the last reset, and `buffer_ms` of media.
+/// - `pause_atom` / `resume_atom`: stop / restart releasing.
+/// - `reset_atom`: after a seek: the client starts from an empty buffer.
+/// - `(tick_atom, generation)`: its own timer.
+using frame_pacer_actor =
+    caf::typed_actor<caf::reacts_to<ack_atom, uint32_t, uint32_t>,
+                     caf::reacts_to<pause_atom>, caf::reacts_to<resume_atom>,
+                     caf::reacts_to<caf::reset_atom>,
+                     caf::reacts_to<caf::tick_atom, uint64_t>>;
+
+/// Pacing parameters of one playback.
+struct pacer_settings {
+  caf::timespan frame_interval = std::chrono::milliseconds(40);
+  uint32_t buffer_target_ms = 2000;
+  /// Bound on frames released but not acknowledged (>= 1).
+  uint32_t max_in_flight = 100;
+};
+
+/// State of a frame_pacer.
+struct frame_pacer_state {
+  static const char* name;
+
+  pacer_sink sink;
+  pacer_settings cfg;
+  uint64_t released = 0;   ///< since the last reset
+  uint64_t received = 0;   ///< of those, confirmed by the client
+  int64_t estimate_ns = 0; ///< client buffer at `ref`
+  caf::actor_clock::time_point ref;
+  bool paused = false;
+  uint64_t generation = 0; ///< of the armed timer; older ticks are stale
+
+  /// Frames released but not yet confirmed.
+  uint64_t in_flight() const {
+    return released > received ? released - received : 0;
+  }
+};
+
+/// Spawns as `spawn<linked>(frame_pacer, sink, settings)` from the
+/// video_stream it paces; starts releasing at once.
+frame_pacer_actor::behavior_type
+frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
+            pacer_sink sink, pacer_settings cfg);
+
+} // namespace actors

@@ -1,0 +1,190 @@
+#include "actors/video_stream.hpp"
+
+#include <algorithm>
+
+namespace actors {
+
+const char* video_stream_state::name = "video_stream";
+
+namespace {
+
+using self_ptr = video_stream_actor::stateful_pointer<video_stream_state>;
+
+void finish(self_ptr self, net::end_reason reason, std::string text) {
+  auto& st = self->state;
+  if (st.done)
+    return;
+  st.done = true;
+  net::video_end end;
+  end.stream_id = st.id;
+  end.reason = static_cast<uint8_t>(reason);
+  end.frames_sent = st.frames_sent;
+  end.text = std::move(text);
+  self->send(st.sink, std::move(end));
+  self->quit(caf::exit_reason::normal);
+}
+
+void send_next(self_ptr self) {
+  auto& st = self->state;
+  auto& src = *st.source;
+  if (st.done)
+    return;
+  if (st.next >= src.time.frames) {
+    finish(self, net::end_reason::finished, "");
+    return;
+  }
+  auto r = st.abr->choose(st.next);
+  auto& rendition = src.renditions[r];
+  auto jpeg = rendition.store->frame(src.rendition_frame(r, st.next));
+  if (!jpeg) {
+    finish(self, net::end_reason::error,
+           "cannot read frame " + std::to_string(st.next) + " of " + src.id +
+               " " + std::to_string(rendition.height) + "p");
+    return;
+  }
+  outgoing_video_frame f;
+  f.stream_id = st.id;
+  f.index = st.next;
+  f.height = rendition.height;
+  f.pts_us = net::pts_of(src.time.fps_milli, st.next);
+  f.jpeg = std::move(jpeg);
+  self->send(st.sink, std::move(f));
+  ++st.next;
+  ++st.frames_sent;
+  ++st.segment_sent;
+  if (st.next >= src.time.frames)
+    finish(self, net::end_reason::finished, "");
+}
+
+// Where the client's playout is, in ms: what it received minus what it
+// still buffers; the segment start before its first ack.
+int64_t position_ms(self_ptr self) {
+  auto& st = self->state;
+  auto fps = st.source->time.fps_milli;
+  if (!st.have_ack)
+    return static_cast<int64_t>(net::pts_of(fps, st.segment_start) / 1000);
+  auto received_ms =
+      static_cast<int64_t>(net::pts_of(fps, st.last_ack.index + 1) / 1000);
+  return std::max<int64_t>(0, received_ms - st.last_ack.buffer_ms);
+}
+
+void seek_to(self_ptr self, int64_t ms) {
+  auto& st = self->state;
+  auto& t = st.source->time;
+  auto idx = net::frame_at_ms(t.fps_milli, ms);
+  if (idx >= t.frames) {
+    finish(self, net::end_reason::finished,
+           "seek to " + std::to_string(ms) + " ms is past the end (" +
+               std::to_string(t.duration_ms()) + " ms)");
+    return;
+  }
+  st.next = idx;
+  st.segment_start = idx;
+  st.segment_sent = 0;
+  st.have_ack = false;
+  self->send(st.pacer, caf::reset_atom::value);
+}
+
+} // namespace
+
+net::result<video::abr_policy> make_abr(const video::video_source& source,
+                                        const video::policy_spec& policy,
+                                        const video::abr_settings& s) {
+  std::vector<video::rendition_profile> profiles;
+  for (auto& r : source.renditions)
+    profiles.push_back({r.height, r.bitrate_kbps});
+  return video::abr_policy::make(policy, std::move(profiles),
+                                 source.time.frames, source.time.fps_milli, s);
+}
+
+video_stream_actor::behavior_type
+video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
+             video_sink sink, uint32_t stream_id,
+             video::video_source_ptr source, video::policy_spec policy,
+             stream_settings cfg) {
+  auto& st = self->state;
+  st.sink = std::move(sink);
+  st.id = stream_id;
+  st.source = std::move(source);
+  self->monitor(st.sink);
+  self->set_down_handler([=](caf::down_msg& dm) {
+    if (dm.source == self->state.sink)
+      self->quit(dm.reason);
+  });
+  if (!st.source || st.source->renditions.empty() ||
+      st.source->time.frames == 0) {
+    finish(self, net::end_reason::error, "video has no frames");
+    return {[](next_atom) {}, [](net::video_ack&) {},
+            [](net::video_control&) {}};
+  }
+  auto target = std::max<uint32_t>(cfg.buffer_target_ms, 1);
+  auto abr_cfg = cfg.abr;
+  abr_cfg.low_buffer_ms = target / 4;
+  abr_cfg.high_buffer_ms = target * 3 / 4;
+  auto abr = make_abr(*st.source, policy, abr_cfg);
+  if (!abr) {
+    finish(self, net::end_reason::error, net::describe(abr.error()));
+    return {[](next_atom) {}, [](net::video_ack&) {},
+            [](net::video_control&) {}};
+  }
+  st.abr.emplace(std::move(*abr));
+  auto fps = st.source->time.fps_milli;
+  self->send(st.sink, net::play_started{stream_id, st.source->info(),
+                                        policy.to_string()});
+  pacer_settings pc;
+  pc.frame_interval = caf::timespan{
+      std::max<int64_t>(1, int64_t{1000000000000} / std::max(fps, 1u))};
+  pc.buffer_target_ms = target;
+  auto target_frames = static_cast<uint32_t>(uint64_t{target} * fps / 1000000);
+  auto window = cfg.max_in_flight != 0
+                    ? cfg.max_in_flight
+                    : std::max<uint32_t>(8, 2 * target_frames);
+  pc.max_in_flight =
+      std::clamp<uint32_t>(window, 1, std::max(1u, cfg.max_in_flight_cap));
+  st.pacer = self->spawn<caf::linked>(frame_pacer,
+                                      caf::actor_cast<pacer_sink>(self), pc);
+  return {
+      [=](next_atom) { send_next(self); },
+      [=](net::video_ack& ack) {
+        auto& st = self->state;
+        if (ack.stream_id != st.id || st.done)
+          return;
+        st.abr->observe(ack.buffer_ms, ack.throughput_kbps);
+        // Acks for frames before the last seek confirm nothing new.
+        if (ack.index < st.segment_start ||
+            ack.index >= st.segment_start + st.segment_sent)
+          return;
+        st.have_ack = true;
+        st.last_ack = ack;
+        auto received = ack.index - st.segment_start + 1;
+        self->send(st.pacer, ack_atom::value, received, ack.buffer_ms);
+      },
+      [=](net::video_control& ctl) {
+        auto& st = self->state;
+        if (ctl.stream_id != st.id || st.done)
+          return;
+        switch (static_cast<net::video_op>(ctl.op)) {
+        case net::video_op::pause:
+          self->send(st.pacer, pause_atom::value);
+          break;
+        case net::video_op::resume:
+          self->send(st.pacer, resume_atom::value);
+          break;
+        case net::video_op::seek_relative:
+          seek_to(self, position_ms(self) + ctl.arg_ms);
+          break;
+        case net::video_op::seek_absolute:
+          seek_to(self, ctl.arg_ms);
+          break;
+        case net::video_op::stop:
+          finish(self, net::end_reason::stopped, "stopped by the client");
+          break;
+        default:
+          // Untrusted input: an unknown op changes nothing.
+          break;
+        }
+      },
+  };
+}
+
+} // namespace actors

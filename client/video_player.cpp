@@ -1,0 +1,357 @@
+#include "client/video_player.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace client {
+
+namespace {
+
+using std::chrono::duration_cast;
+using std::chrono::milliseconds;
+using std::chrono::nanoseconds;
+
+const char* reason_text(uint8_t reason) {
+  switch (static_cast<net::end_reason>(reason)) {
+  case net::end_reason::finished:
+    return "finished";
+  case net::end_reason::stopped:
+    return "stopped";
+  case net::end_reason::error:
+    return "error";
+  }
+  return "unknown";
+}
+
+} // namespace
+
+std::string player_summary::to_text() const {
+  std::string s = "video " + video + " (stream " + std::to_string(stream_id) +
+                  ", policy " + policy +
+                  "): " + (ended ? reason_text(end_reason) : "not ended");
+  if (!end_text.empty())
+    s += " - " + end_text;
+  s += "\nstartup " +
+       (startup ? std::to_string(startup->count()) + " ms" : "n/a") + ", " +
+       std::to_string(frames_shown) + " frames shown of " +
+       std::to_string(frames_received) + " received (late " +
+       std::to_string(late) + ", dropped " + std::to_string(dropped) +
+       ", duplicates " + std::to_string(duplicates) + ", discarded " +
+       std::to_string(discarded) + ")\nrebuffers " + std::to_string(rebuffers) +
+       " (" + std::to_string(rebuffer_time.count()) +
+       " ms), rendition switches " + std::to_string(switches);
+  if (!switch_points.empty()) {
+    s += " (";
+    for (size_t i = 0; i < switch_points.size(); ++i)
+      s += (i ? ", " : "") + std::string{"at "} +
+           std::to_string(switch_points[i].first) + " -> " +
+           std::to_string(switch_points[i].second) + "p";
+    s += ")";
+  }
+  s += ", " + std::to_string(bytes_received / 1024) + " KiB received";
+  return s;
+}
+
+video_player::video_player(player_settings settings, player_time requested_at)
+    : cfg_(std::move(settings)),
+      requested_at_(requested_at),
+      last_ack_(requested_at),
+      last_stats_(requested_at) {
+  // nop
+}
+
+video_player::~video_player() = default;
+
+void video_player::on_started(const net::play_started& msg, player_time) {
+  info_ = msg.info;
+  summary_.video = msg.info.id;
+  summary_.policy = msg.policy;
+  summary_.stream_id = msg.stream_id;
+  if (info_.fps_milli > 0)
+    interval_ = nanoseconds{int64_t{1000000000000} / info_.fps_milli};
+  started_ = true;
+}
+
+void video_player::on_frame(net::video_frame&& msg, player_time now) {
+  if (!started_ || msg.stream_id != summary_.stream_id || state_ == state::done)
+    return;
+  auto size = msg.jpeg.size();
+  ++summary_.frames_received;
+  summary_.bytes_received += size;
+  summary_.received_indices.push_back(msg.index);
+  // Throughput: frames that arrive back to back were sent in a burst, so
+  // their rate is the link's; the 2 s average is a lower bound.
+  if (!arrivals_.empty() && now - arrivals_.back().first < interval_ / 2) {
+    auto span = duration_cast<milliseconds>(now - run_start_).count();
+    run_bytes_ += size;
+    if (++run_frames_ >= 3 && span > 0)
+      burst_kbps_ = static_cast<uint32_t>(run_bytes_ * 8 / span);
+  } else {
+    run_start_ = now;
+    run_bytes_ = 0;
+    run_frames_ = 1;
+  }
+  arrivals_.emplace_back(now, size);
+  while (now - arrivals_.front().first > std::chrono::seconds(2))
+    arrivals_.pop_front();
+  if (seeking_) {
+    if (msg.index != seek_target_) {
+      ++summary_.discarded; // sent before the server saw our seek
+      return;
+    }
+    seeking_ = false;
+  }
+  last_received_ = msg.index;
+  ++unacked_;
+  if (msg.index < next_index_) {
+    ++summary_.late;
+    return;
+  }
+  if (buffer_.count(msg.index) != 0) {
+    ++summary_.duplicates;
+    return;
+  }
+  if (buffer_.size() >= cfg_.max_buffer_frames) {
+    ++summary_.dropped;
+    return;
+  }
+  buffer_.emplace(msg.index, entry{msg.height, std::move(msg.jpeg)});
+}
+
+void video_player::on_end(const net::video_end& msg, player_time) {
+  if (!started_ || msg.stream_id != summary_.stream_id || summary_.ended)
+    return;
+  summary_.ended = true;
+  summary_.end_reason = msg.reason;
+  summary_.end_text = msg.text;
+  if (msg.reason != static_cast<uint8_t>(net::end_reason::finished)) {
+    buffer_.clear();
+    state_ = state::done;
+  }
+}
+
+uint32_t video_player::buffer_ms() const {
+  return static_cast<uint32_t>(
+      duration_cast<milliseconds>(interval_ * buffer_.size()).count());
+}
+
+uint32_t video_player::throughput_kbps(player_time now) const {
+  uint64_t bytes = 0;
+  for (auto& [t, n] : arrivals_)
+    if (now - t <= std::chrono::seconds(2))
+      bytes += n;
+  uint32_t avg = 0;
+  if (!arrivals_.empty()) {
+    auto span = duration_cast<milliseconds>(now - arrivals_.front().first);
+    if (span >= milliseconds(100))
+      avg = static_cast<uint32_t>(bytes * 8 / span.count());
+  }
+  return std::max(avg, burst_kbps_);
+}
+
+player_time video_player::due_time(uint32_t index) const {
+  return anchor_time_ +
+         interval_ * (static_cast<int64_t>(index) - anchor_index_);
+}
+
+void video_player::start_playing(player_time now) {
+  anchor_index_ = buffer_.begin()->first;
+  next_index_ = anchor_index_;
+  anchor_time_ = now;
+  state_ = state::playing;
+}
+
+void video_player::show(uint32_t index, entry& e, player_time now) {
+  ++summary_.frames_shown;
+  summary_.shown_indices.push_back(index);
+  if (!summary_.startup)
+    summary_.startup = duration_cast<milliseconds>(now - requested_at_);
+  if (shown_height_ != 0 && e.height != shown_height_) {
+    ++summary_.switches;
+    summary_.switch_points.emplace_back(index, e.height);
+  }
+  shown_height_ = e.height;
+  if (cfg_.headless)
+    return;
+  auto img = cv::imdecode(e.jpeg, cv::IMREAD_COLOR);
+  if (img.empty())
+    return;
+  auto text = stats_line(now);
+  cv::putText(img, text, {8, 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
+              cv::Scalar::all(0), 3);
+  cv::putText(img, text, {8, 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
+              cv::Scalar(255, 255, 255), 1);
+  if (!window_)
+    window_ = std::make_unique<video_window>("chatroom - " + summary_.video);
+  auto key = window_->show(img);
+  if (key != player_key::none) {
+    auto out = on_key(key, now);
+    pending_.insert(pending_.end(), out.begin(), out.end());
+  }
+}
+
+std::string video_player::stats_line(player_time now) const {
+  char fps[16];
+  std::snprintf(fps, sizeof(fps), "%.2f", info_.fps_milli / 1000.0);
+  std::string s = std::to_string(shown_height_) + "p " + fps +
+                  " fps | buffer " + std::to_string(buffer_ms()) + " ms | " +
+                  std::to_string(throughput_kbps(now)) + " kbps | shown " +
+                  std::to_string(summary_.frames_shown) + " late " +
+                  std::to_string(summary_.late) + " dropped " +
+                  std::to_string(summary_.dropped) + " | rebuffers " +
+                  std::to_string(summary_.rebuffers);
+  if (state_ == state::paused)
+    s += " | paused";
+  return s;
+}
+
+void video_player::print_stats(player_time now) {
+  if (now - last_stats_ < cfg_.stats_interval)
+    return;
+  last_stats_ = now;
+  if (cfg_.headless && cfg_.print)
+    cfg_.print("[video " + summary_.video + "] " + stats_line(now));
+}
+
+std::optional<net::video_ack> video_player::make_ack(player_time now,
+                                                     bool force) {
+  if (!last_received_ || summary_.ended || state_ == state::done)
+    return std::nullopt;
+  if (!force && unacked_ < cfg_.ack_every_frames &&
+      now - last_ack_ < cfg_.ack_interval)
+    return std::nullopt;
+  last_ack_ = now;
+  unacked_ = 0;
+  return net::video_ack{summary_.stream_id, *last_received_, buffer_ms(),
+                        throughput_kbps(now)};
+}
+
+std::vector<player_output> video_player::tick(player_time now) {
+  std::vector<player_output> out;
+  out.swap(pending_);
+  if (!started_)
+    return out;
+  if (state_ == state::waiting || state_ == state::stalled) {
+    auto need = state_ == state::waiting ? cfg_.startup_ms : cfg_.rebuffer_ms;
+    if (!buffer_.empty() && (buffer_ms() >= need || summary_.ended)) {
+      if (state_ == state::stalled)
+        summary_.rebuffer_time +=
+            duration_cast<milliseconds>(now - stall_start_);
+      start_playing(now);
+    } else if (summary_.ended && buffer_.empty()) {
+      state_ = state::done;
+    }
+  }
+  if (state_ == state::playing) {
+    auto due =
+        anchor_index_ + static_cast<uint32_t>((now - anchor_time_) / interval_);
+    std::optional<std::pair<uint32_t, entry>> last;
+    while (!buffer_.empty() && buffer_.begin()->first <= due) {
+      if (last)
+        ++summary_.dropped;
+      last.emplace(buffer_.begin()->first, std::move(buffer_.begin()->second));
+      buffer_.erase(buffer_.begin());
+    }
+    if (last) {
+      next_index_ = last->first + 1;
+      show(last->first, last->second, now);
+    } else if (next_index_ <= due && buffer_.empty()) {
+      // The frame due now is missing: the end, or a stall.
+      if (summary_.ended) {
+        state_ = state::done;
+      } else {
+        ++summary_.rebuffers;
+        stall_start_ = now;
+        state_ = state::stalled;
+      }
+    }
+  } else if (state_ == state::paused && window_) {
+    auto key = window_->poll();
+    if (key != player_key::none) {
+      auto more = on_key(key, now);
+      out.insert(out.end(), more.begin(), more.end());
+    }
+  }
+  if (auto ack = make_ack(now, false))
+    out.emplace_back(*ack);
+  print_stats(now);
+  out.insert(out.end(), pending_.begin(), pending_.end());
+  pending_.clear();
+  return out;
+}
+
+std::vector<player_output> video_player::on_key(player_key key,
+                                                player_time now) {
+  std::vector<player_output> out;
+  if (!started_ || state_ == state::done)
+    return out;
+  auto ctl = [&](net::video_op op, int64_t arg) {
+    out.emplace_back(
+        net::video_control{summary_.stream_id, static_cast<uint8_t>(op), arg});
+  };
+  switch (key) {
+  case player_key::none:
+    break;
+  case player_key::toggle_pause:
+    if (state_ == state::paused) {
+      auto paused_for = now - pause_start_;
+      anchor_time_ += paused_for;
+      stall_start_ += paused_for;
+      state_ = resume_to_;
+      ctl(net::video_op::resume, 0);
+    } else {
+      pause_start_ = now;
+      resume_to_ = state_;
+      state_ = state::paused;
+      ctl(net::video_op::pause, 0);
+    }
+    break;
+  case player_key::back:
+  case player_key::forward: {
+    auto pos =
+        static_cast<int64_t>(net::pts_of(info_.fps_milli, next_index_) / 1000);
+    auto step =
+        key == player_key::back ? -cfg_.seek_step_ms : cfg_.seek_step_ms;
+    auto target = std::max<int64_t>(0, pos + step);
+    ctl(net::video_op::seek_absolute, target);
+    // Frames already in flight are from before the seek: drop them until
+    // the target arrives (same rounding as the server).
+    buffer_.clear();
+    seeking_ = true;
+    seek_target_ = net::frame_at_ms(info_.fps_milli, target);
+    next_index_ = seek_target_;
+    last_received_.reset();
+    unacked_ = 0;
+    if (state_ == state::paused)
+      resume_to_ = state::waiting;
+    else
+      state_ = state::waiting;
+    break;
+  }
+  case player_key::stop:
+    ctl(net::video_op::stop, 0);
+    buffer_.clear();
+    state_ = state::done;
+    break;
+  }
+  return out;
+}
+
+player_time video_player::next_wakeup(player_time now) const {
+  auto t = std::min(last_ack_ + cfg_.ack_interval,
+                    last_stats_ + cfg_.stats_interval);
+  if (state_ == state::playing)
+    t = std::min(t, due_time(next_index_));
+  else if (state_ != state::done)
+    t = std::min(t, now + milliseconds(20));
+  return std::max(t, now);
+}
+
+bool video_player::finished() const {
+  return state_ == state::done && summary_.ended;
+}
+
+} // namespace client

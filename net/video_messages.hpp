@@ -1,0 +1,209 @@
+#pragma once
+
+// Frame types of video playback (0x10-0x1f client->server, 0x90-0x9f
+// server->client). Same conventions as net/messages.hpp: one struct per
+// frame type, shared by the wire codec, the actors and the tests.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include <caf/meta/type_name.hpp>
+
+#include "net/messages.hpp"
+#include "net/wire.hpp"
+
+namespace net {
+
+/// C->S: asks for the list of videos.
+struct video_list_request {
+  static constexpr uint8_t wire_type = 0x10;
+  auto tie() const {
+    return std::tie();
+  }
+  CHATROOM_EQ(video_list_request)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_list_request&) {
+  return f(caf::meta::type_name("video_list_request"));
+}
+
+/// Metadata of one video: its renditions and its timeline (real frame count
+/// and rate, not the container's estimate).
+struct video_info {
+  std::string id;
+  std::vector<uint16_t> heights; ///< ascending
+  uint64_t duration_ms = 0;
+  uint32_t fps_milli = 0; ///< frames per 1000 s
+  uint32_t frames = 0;    ///< frames on the timeline
+  auto tie() const {
+    return std::tie(id, heights, duration_ms, fps_milli, frames);
+  }
+  CHATROOM_EQ(video_info)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_info& x) {
+  return f(caf::meta::type_name("video_info"), x.id, x.heights, x.duration_ms,
+           x.fps_milli, x.frames);
+}
+
+/// S->C: every playable video.
+struct video_list {
+  static constexpr uint8_t wire_type = 0x90;
+  std::vector<video_info> videos;
+  auto tie() const {
+    return std::tie(videos);
+  }
+  CHATROOM_EQ(video_list)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_list& x) {
+  return f(caf::meta::type_name("video_list"), x.videos);
+}
+
+/// C->S: start a playback.
+struct play_request {
+  static constexpr uint8_t wire_type = 0x11;
+  std::string video; ///< an id, or a number n meaning "video_n"
+  std::string
+      policy; ///< "" (server default), "thirds", "fixed:<h>", "adaptive"
+  uint32_t buffer_target_ms = 0; ///< 0 = server default
+  auto tie() const {
+    return std::tie(video, policy, buffer_target_ms);
+  }
+  CHATROOM_EQ(play_request)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, play_request& x) {
+  return f(caf::meta::type_name("play_request"), x.video, x.policy,
+           x.buffer_target_ms);
+}
+
+/// S->C: a playback started; frames of `stream_id` follow.
+struct play_started {
+  static constexpr uint8_t wire_type = 0x91;
+  uint32_t stream_id = 0;
+  video_info info;
+  std::string policy; ///< the policy in effect, e.g. "thirds"
+  auto tie() const {
+    return std::tie(stream_id, info, policy);
+  }
+  CHATROOM_EQ(play_started)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, play_started& x) {
+  return f(caf::meta::type_name("play_started"), x.stream_id, x.info, x.policy);
+}
+
+/// S->C: one JPEG frame at timeline position `index`.
+struct video_frame {
+  static constexpr uint8_t wire_type = 0x92;
+  uint32_t stream_id = 0;
+  uint32_t index = 0;
+  uint16_t height = 0; ///< rendition the frame comes from
+  uint64_t pts_us = 0; ///< index / fps, in microseconds
+  bytes jpeg;
+  auto tie() const {
+    return std::tie(stream_id, index, height, pts_us, jpeg);
+  }
+  CHATROOM_EQ(video_frame)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_frame& x) {
+  return f(caf::meta::type_name("video_frame"), x.stream_id, x.index, x.height,
+           x.pts_us, x.jpeg);
+}
+
+/// C->S: progress report; grants the server credit for more frames.
+struct video_ack {
+  static constexpr uint8_t wire_type = 0x12;
+  uint32_t stream_id = 0;
+  uint32_t index = 0;           ///< highest index received
+  uint32_t buffer_ms = 0;       ///< media time buffered, not yet shown
+  uint32_t throughput_kbps = 0; ///< measured receive rate, 0 = unknown
+  auto tie() const {
+    return std::tie(stream_id, index, buffer_ms, throughput_kbps);
+  }
+  CHATROOM_EQ(video_ack)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_ack& x) {
+  return f(caf::meta::type_name("video_ack"), x.stream_id, x.index, x.buffer_ms,
+           x.throughput_kbps);
+}
+
+/// Operations of `video_control::op`.
+enum class video_op : uint8_t {
+  pause = 1,
+  resume = 2,
+  seek_relative = 3,
+  seek_absolute = 4,
+  stop = 5,
+};
+
+/// C->S: pause, resume, seek or stop a playback.
+struct video_control {
+  static constexpr uint8_t wire_type = 0x13;
+  uint32_t stream_id = 0;
+  uint8_t op = 0;     ///< video_op
+  int64_t arg_ms = 0; ///< seek offset or position
+  auto tie() const {
+    return std::tie(stream_id, op, arg_ms);
+  }
+  CHATROOM_EQ(video_control)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_control& x) {
+  return f(caf::meta::type_name("video_control"), x.stream_id, x.op, x.arg_ms);
+}
+
+/// Reasons of `video_end::reason`.
+enum class end_reason : uint8_t {
+  finished = 0,
+  stopped = 1,
+  error = 2,
+};
+
+/// S->C: the playback is over; no more frames of `stream_id` follow.
+struct video_end {
+  static constexpr uint8_t wire_type = 0x93;
+  uint32_t stream_id = 0;
+  uint8_t reason = 0; ///< end_reason
+  uint32_t frames_sent = 0;
+  std::string text;
+  auto tie() const {
+    return std::tie(stream_id, reason, frames_sent, text);
+  }
+  CHATROOM_EQ(video_end)
+};
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, video_end& x) {
+  return f(caf::meta::type_name("video_end"), x.stream_id, x.reason,
+           x.frames_sent, x.text);
+}
+
+/// Appends a complete video_frame frame, byte-identical to
+/// `append_frame(out, video_frame{...})`, copying the JPEG only once.
+void append_video_frame(std::vector<char>& out, uint32_t stream_id,
+                        uint32_t index, uint16_t height, uint64_t pts_us,
+                        const char* jpeg, size_t n);
+
+/// Timeline index shown at `ms` (floor), clamped at 0; may be >= frames
+/// (past the end). Server and client share it so a seek lands identically.
+uint32_t frame_at_ms(uint32_t fps_milli, int64_t ms);
+
+/// Presentation time of timeline index `index`, in microseconds.
+uint64_t pts_of(uint32_t fps_milli, uint32_t index);
+
+} // namespace net

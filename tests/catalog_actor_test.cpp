@@ -1,0 +1,140 @@
+#define CAF_SUITE catalog_actor
+#include <caf/test/unit_test.hpp>
+
+#include <fstream>
+#include <mutex>
+
+#include <caf/actor_system.hpp>
+#include <caf/actor_system_config.hpp>
+#include <caf/scoped_actor.hpp>
+
+#include "actors/catalog_actor.hpp"
+#include "tests/video_test_util.hpp"
+#include "videos/frame_store.hpp"
+
+using namespace actors;
+using namespace std::chrono_literals;
+
+namespace {
+
+// The worker is detached (a real thread), so these tests run a real actor
+// system and wait for replies.
+struct fixture {
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  test_util::temp_dir dir;
+  std::mutex log_mtx;
+  std::vector<std::string> log;
+
+  fixture() {
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    CAF_REQUIRE(test_util::make_renditions(dir, "video_1", {48, 96}, 20));
+    CAF_REQUIRE(test_util::make_renditions(dir, "video_2", {48}, 10));
+  }
+
+  catalog_actor spawn_catalog() {
+    catalog_settings s;
+    s.videos_dir = dir.path();
+    s.cache_dir = dir / "cache";
+    s.log = [this](const std::string& line) {
+      std::lock_guard<std::mutex> guard{log_mtx};
+      log.push_back(line);
+    };
+    return sys->spawn(catalog_service, s);
+  }
+
+  template <class T, class... Ts>
+  caf::expected<T> ask(const catalog_actor& cat, Ts... xs) {
+    caf::scoped_actor self{*sys};
+    caf::expected<T> result = caf::sec::request_timeout;
+    self->request(cat, 30s, xs...)
+        .receive([&](T& x) { result = std::move(x); },
+                 [&](caf::error& err) { result = std::move(err); });
+    return result;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(catalog_actor_tests, fixture)
+
+CAF_TEST(lists videos and resolves ids and numbers) {
+  auto cat = spawn_catalog();
+  // asked at once: waits for the first scan
+  auto l = ask<net::video_list>(cat, net::video_list_request{});
+  CAF_REQUIRE(l);
+  CAF_REQUIRE_EQUAL(l->videos.size(), 2u);
+  CAF_CHECK_EQUAL(l->videos[0].id, "video_1");
+  CAF_CHECK_EQUAL(l->videos[0].heights, (std::vector<uint16_t>{48, 96}));
+  CAF_CHECK_EQUAL(l->videos[0].frames, 20u);
+  CAF_CHECK_EQUAL(l->videos[1].duration_ms, 400u);
+  auto s = ask<video::video_source_ptr>(cat, net::play_request{"2", "", 0});
+  CAF_REQUIRE(s);
+  CAF_CHECK_EQUAL((*s)->id, "video_2");
+  CAF_CHECK_EQUAL((*s)->time.frames, 10u);
+  auto bad =
+      ask<video::video_source_ptr>(cat, net::play_request{"video_9", "", 0});
+  CAF_REQUIRE(!bad);
+  CAF_CHECK(net::code_of(bad.error()) == net::errc::not_found);
+  CAF_CHECK_EQUAL(net::describe(bad.error()),
+                  "unknown video \"video_9\" (available: video_1, video_2)");
+  caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(concurrent play requests share one cache build) {
+  auto cat = spawn_catalog();
+  auto before = video::frame_store::encoded_frames();
+  caf::scoped_actor self{*sys};
+  std::vector<video::video_source_ptr> got;
+  for (int i = 0; i < 3; ++i)
+    self->send(cat, net::play_request{"video_1", "thirds", 0});
+  for (int i = 0; i < 3; ++i)
+    self->receive([&](video::video_source_ptr& s) { got.push_back(s); },
+                  [&](caf::error& e) { CAF_FAIL(net::describe(e)); },
+                  caf::after(30s) >> [] { CAF_FAIL("timeout"); });
+  CAF_REQUIRE_EQUAL(got.size(), 3u);
+  CAF_CHECK(got[0] == got[1] && got[1] == got[2]);
+  CAF_REQUIRE_EQUAL(got[0]->renditions.size(), 2u);
+  // two renditions of 20 frames: 40 encodes, whoever asked
+  CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 40u);
+  bool progress = false;
+  {
+    std::lock_guard<std::mutex> guard{log_mtx};
+    for (auto& line : log)
+      progress |= line.find("building frame cache video_1_96p: 50%") !=
+                  std::string::npos;
+  }
+  CAF_CHECK(progress);
+  caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
+  // a new catalog (server restart) reuses the caches
+  auto cat2 = spawn_catalog();
+  auto s = ask<video::video_source_ptr>(cat2, net::play_request{"1", "", 0});
+  CAF_REQUIRE(s);
+  CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 40u);
+  caf::anon_send_exit(cat2, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(rescan picks up new files and reports broken ones) {
+  auto cat = spawn_catalog();
+  auto l = ask<net::video_list>(cat, net::video_list_request{});
+  CAF_REQUIRE(l);
+  CAF_CHECK_EQUAL(l->videos.size(), 2u);
+  CAF_REQUIRE(test_util::make_renditions(dir, "video_3", {48}, 5));
+  std::ofstream{dir / "video_4_240p.avi"} << "garbage";
+  auto problems = ask<std::vector<std::string>>(cat, rescan_atom::value);
+  CAF_REQUIRE(problems);
+  CAF_REQUIRE_EQUAL(problems->size(), 1u);
+  CAF_CHECK(problems->front().find("video_4_240p.avi") != std::string::npos);
+  l = ask<net::video_list>(cat, net::video_list_request{});
+  CAF_REQUIRE(l);
+  CAF_CHECK_EQUAL(l->videos.size(), 3u);
+  auto s = ask<video::video_source_ptr>(cat, net::play_request{"3", "", 0});
+  CAF_REQUIRE(s);
+  CAF_CHECK_EQUAL((*s)->time.frames, 5u);
+  auto bad = ask<video::video_source_ptr>(cat, net::play_request{"4", "", 0});
+  CAF_CHECK(!bad);
+  caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
