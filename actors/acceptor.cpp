@@ -15,6 +15,14 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
   auto sess = self->spawn<caf::linked>(session, caf::actor{self},
                                        ctx->registry, ctx->settings, ctx->tls,
                                        peer);
+  // A session that ends for any reason (even a normal exit, which a link
+  // would ignore) ends its connection.
+  self->monitor(sess);
+  self->set_down_handler([=](const caf::down_msg&) {
+    self->flush(hdl);
+    self->close(hdl);
+    self->quit();
+  });
   self->configure_read(hdl, caf::io::receive_policy::at_most(16384));
   self->ack_writes(hdl, true);
   return {

@@ -27,7 +27,7 @@ std::string hex_prefix(const std::vector<char>& xs, size_t n) {
 }
 
 /// Ends the session: TLS close_notify, then the connection flushes and
-/// closes; the link to the connection takes this actor down with it.
+/// closes the socket, and this actor quits.
 void close(session_actor* self, const std::string& why) {
   auto& st = self->state;
   if (st.current == phase::closing)
@@ -44,6 +44,9 @@ void close(session_actor* self, const std::string& why) {
       self->send(st.connection, write_atom::value, std::move(out));
   }
   self->send(st.connection, caf::close_atom::value);
+  // Done: the connection flushes what we sent and closes the socket; the
+  // registry sees our down_msg if QUIT did not already remove us.
+  self->quit();
 }
 
 /// Encrypts (unless in plain test mode) and hands bytes to the connection.
@@ -241,13 +244,16 @@ void handle_bytes(session_actor* self, const std::vector<char>& bytes) {
     }
     if (!ok || st.tls->failed())
       return close(self, "TLS failure: " + net::describe(st.tls->error()));
-    if (st.tls->peer_closed())
-      return close(self, "peer closed TLS");
   } else {
     plain = bytes;
   }
+  // Frames first: a QUIT often arrives in the same read as close_notify.
+  auto peer_closed = [&] {
+    if (st.tls && st.tls->peer_closed() && st.current != phase::closing)
+      close(self, "peer closed TLS");
+  };
   if (plain.empty())
-    return;
+    return peer_closed();
   if (!st.decoder.feed(plain.data(), plain.size())) {
     // Still deliver frames that were complete before the bad one.
     while (auto f = st.decoder.next())
@@ -260,6 +266,7 @@ void handle_bytes(session_actor* self, const std::vector<char>& bytes) {
     if (st.current == phase::closing)
       return;
   }
+  peer_closed();
 }
 
 } // namespace
