@@ -13,8 +13,8 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
   auto peer = self->remote_addr(hdl) + ":"
               + std::to_string(self->remote_port(hdl));
   auto sess = self->spawn<caf::linked>(session, caf::actor{self},
-                                       ctx->registry, ctx->settings, ctx->tls,
-                                       peer);
+                                       ctx->registry, ctx->catalog,
+                                       ctx->settings, ctx->tls, peer);
   // A session that ends for any reason (even a normal exit, which a link
   // would ignore) ends its connection.
   self->monitor(sess);

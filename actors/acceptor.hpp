@@ -25,6 +25,7 @@ namespace actors {
 /// What every connection of one server shares (immutable after start).
 struct server_context {
   caf::actor registry;
+  catalog_actor catalog;
   std::shared_ptr<const session_settings> settings;
   net::tls_context tls;
   /// Connections beyond this are closed at once (joined clients are bounded

@@ -9,10 +9,12 @@
 #include <caf/io/all.hpp>
 
 #include "actors/acceptor.hpp"
+#include "actors/catalog_actor.hpp"
 #include "actors/registry.hpp"
 #include "config/server_options.hpp"
 #include "net/certificate.hpp"
 #include "net/log.hpp"
+#include "videos/abr.hpp"
 
 namespace {
 
@@ -31,6 +33,8 @@ int main(int argc, char** argv) {
   if (help)
     return 0;
   net::set_log_level(opts->log_level);
+  if (auto policy = video::parse_policy(opts->abr_policy); !policy)
+    return fail("--abr-policy: " + net::describe(policy.error()));
   auto creds = net::load_or_create_credentials(opts->data_dir);
   if (!creds)
     return fail("--data-dir: " + net::describe(creds.error()));
@@ -67,8 +71,18 @@ int main(int argc, char** argv) {
     opts->handshake_timeout_ms};
   settings->idle_timeout = std::chrono::seconds{opts->idle_timeout_s};
   settings->log_frames = opts->log_frames;
+  settings->default_policy = opts->abr_policy;
+  settings->stream.buffer_target_ms = opts->buffer_target_ms;
+  settings->stream.max_in_flight = opts->max_inflight_frames;
+  settings->max_streams = opts->max_streams;
+  actors::catalog_settings cat;
+  cat.videos_dir = opts->videos_dir;
+  cat.cache_dir = opts->data_dir + "/cache";
+  cat.log = [](const std::string& line) { CHAT_LOG(info, "video: " << line); };
+  auto catalog = sys.spawn(actors::catalog_service, cat);
   auto ctx = std::make_shared<actors::server_context>(actors::server_context{
-    registry, settings, *tls, opts->max_clients + opts->max_clients / 4 + 64});
+    registry, catalog, settings, *tls,
+    opts->max_clients + opts->max_clients / 4 + 64});
   auto acc = sys.middleman().spawn_broker(actors::acceptor,
                                           std::shared_ptr<const actors::server_context>{ctx});
   uint16_t port = 0;
@@ -81,6 +95,7 @@ int main(int argc, char** argv) {
   if (listen_err) {
     anon_send_exit(acc, caf::exit_reason::user_shutdown);
     anon_send_exit(registry, caf::exit_reason::user_shutdown);
+    anon_send_exit(catalog, caf::exit_reason::user_shutdown);
     return fail(net::describe(listen_err));
   }
   std::cout << "listening on " << opts->host << ":" << port << "\n"
@@ -90,6 +105,7 @@ int main(int argc, char** argv) {
   sigwait(&stop_signals, &sig);
   CHAT_LOG(info, "signal " << sig << ": shutting down");
   anon_send_exit(acc, caf::exit_reason::user_shutdown);
+  anon_send_exit(catalog, caf::exit_reason::user_shutdown);
   anon_send(registry, caf::close_atom::value,
             std::string{"server is shutting down"});
   // In-flight writes get a deadline; then we leave regardless.

@@ -9,6 +9,8 @@
 #include "net/error.hpp"
 #include "net/log.hpp"
 #include "net/messages.hpp"
+#include "net/video_messages.hpp"
+#include "videos/abr.hpp"
 
 namespace actors {
 
@@ -180,6 +182,77 @@ void handle_send(session_actor* self, const net::frame& f) {
              msg->id, std::move(msg->envelope));
 }
 
+/// Decodes `f` as T or ends the session with a protocol error.
+template <class T>
+std::optional<T> decode_or_close(session_actor* self, const net::frame& f) {
+  auto msg = net::decode_payload<T>(f);
+  if (!msg) {
+    emit_error(self, net::errc::protocol, net::describe(msg.error()), true);
+    return std::nullopt;
+  }
+  return std::move(*msg);
+}
+
+void handle_video_list(session_actor* self) {
+  auto& st = self->state;
+  if (!st.catalog)
+    return emit(self, net::video_list{});
+  self->request(st.catalog, caf::infinite, net::video_list_request{})
+    .then([=](net::video_list& list) { emit(self, list); },
+          [=](caf::error& err) {
+            emit_error(self, net::code_of(err), net::describe(err), false);
+          });
+}
+
+void handle_play(session_actor* self, net::play_request req) {
+  auto& st = self->state;
+  if (!st.catalog)
+    return emit_error(self, net::errc::not_found, "no videos on this server",
+                      false);
+  if (st.streams.size() >= st.settings->max_streams)
+    return emit_error(self, net::errc::rate_limited,
+                      "at most " + std::to_string(st.settings->max_streams)
+                        + " playbacks at once; stop one first",
+                      false);
+  auto policy = video::parse_policy(req.policy.empty()
+                                      ? st.settings->default_policy
+                                      : req.policy);
+  if (!policy)
+    return emit_error(self, net::errc::protocol, net::describe(policy.error()),
+                      false);
+  auto settings = st.settings->stream;
+  if (req.buffer_target_ms != 0)
+    settings.buffer_target_ms = std::clamp(req.buffer_target_ms, 200u,
+                                           10000u);
+  auto id = st.next_stream_id++;
+  self->request(st.catalog, caf::infinite, req)
+    .then(
+      [=](video::video_source_ptr& source) {
+        auto& st = self->state;
+        if (st.current == phase::closing)
+          return;
+        auto stream = self->spawn(video_stream,
+                                  caf::actor_cast<video_sink>(self), id,
+                                  std::move(source), *policy, settings);
+        st.streams.emplace(id, stream);
+      },
+      [=](caf::error& err) {
+        emit_error(self, net::code_of(err), net::describe(err), false);
+      });
+}
+
+/// Hands an ack or control to the stream it names.
+template <class T>
+void forward_to_stream(session_actor* self, const T& msg) {
+  auto& st = self->state;
+  auto i = st.streams.find(msg.stream_id);
+  if (i == st.streams.end())
+    return emit_error(self, net::errc::not_found,
+                      "no playback with id " + std::to_string(msg.stream_id),
+                      false);
+  self->send(i->second, msg);
+}
+
 void handle_frame(session_actor* self, const net::frame& f) {
   auto& st = self->state;
   if (st.settings->log_frames)
@@ -219,6 +292,22 @@ void handle_frame(session_actor* self, const net::frame& f) {
     }
     case net::hello::wire_type:
       return emit_error(self, net::errc::protocol, "already joined", false);
+    case net::video_list_request::wire_type:
+      if (decode_or_close<net::video_list_request>(self, f))
+        handle_video_list(self);
+      return;
+    case net::play_request::wire_type:
+      if (auto req = decode_or_close<net::play_request>(self, f))
+        handle_play(self, std::move(*req));
+      return;
+    case net::video_ack::wire_type:
+      if (auto ack = decode_or_close<net::video_ack>(self, f))
+        forward_to_stream(self, *ack);
+      return;
+    case net::video_control::wire_type:
+      if (auto ctl = decode_or_close<net::video_control>(self, f))
+        forward_to_stream(self, *ctl);
+      return;
     default: {
       char buf[8];
       std::snprintf(buf, sizeof(buf), "0x%02x", f.type);
@@ -272,13 +361,14 @@ void handle_bytes(session_actor* self, const std::vector<char>& bytes) {
 } // namespace
 
 caf::behavior session(session_actor* self, caf::actor connection,
-                      caf::actor registry,
+                      caf::actor registry, catalog_actor catalog,
                       std::shared_ptr<const session_settings> settings,
                       std::optional<net::tls_context> tls, std::string peer) {
   auto& st = self->state;
   st.settings = settings;
   st.connection = std::move(connection);
   st.registry = std::move(registry);
+  st.catalog = std::move(catalog);
   st.decoder = net::frame_decoder{settings->max_frame_size};
   st.peer = std::move(peer);
   st.tokens = settings->message_burst;
@@ -309,6 +399,24 @@ caf::behavior session(session_actor* self, caf::actor connection,
       emit(self, e);
       if (e.fatal)
         close(self, e.text);
+    },
+    [=](const net::play_started& msg) { emit(self, msg); },
+    [=](const outgoing_video_frame& f) {
+      auto& st = self->state;
+      // A slow reader loses video frames (the player counts them as
+      // dropped), never chat: half of the backlog bound is for video.
+      if (st.backlog() > st.settings->max_outgoing_bytes / 2) {
+        ++st.frames_skipped;
+        return;
+      }
+      std::vector<char> buf;
+      net::append_video_frame(buf, f.stream_id, f.index, f.height, f.pts_us,
+                              f.jpeg->data(), f.jpeg->size());
+      emit_bytes(self, buf.data(), buf.size());
+    },
+    [=](const net::video_end& msg) {
+      emit(self, msg);
+      self->state.streams.erase(msg.stream_id);
     },
     [=](handshake_atom) {
       auto& st = self->state;

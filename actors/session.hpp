@@ -9,8 +9,12 @@
 // session -> connection: (write_atom, bytes) | close_atom
 // session <-> registry:  see actors/registry.hpp
 // registry -> session:   shared_frame | deliver | error_frame
+// session <-> catalog:    video_list_request, play_request (docs/video.md)
+// video_stream -> session: play_started | outgoing_video_frame | video_end
+// session -> video_stream: video_ack | video_control (by stream id)
 
 #include <chrono>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,7 +24,9 @@
 #include <caf/actor_clock.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include "actors/catalog_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/video_stream.hpp"
 #include "net/frame.hpp"
 #include "net/tls_channel.hpp"
 
@@ -35,6 +41,10 @@ struct session_settings {
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::seconds idle_timeout{300};
   bool log_frames = false;
+  // video
+  std::string default_policy = "adaptive";
+  stream_settings stream;
+  uint32_t max_streams = 2; ///< concurrent playbacks per session
 };
 
 struct session_state {
@@ -47,6 +57,10 @@ struct session_state {
   std::shared_ptr<const session_settings> settings;
   caf::actor connection;
   caf::actor registry;
+  catalog_actor catalog; ///< may be invalid: no videos served
+  std::map<uint32_t, video_stream_actor> streams;
+  uint32_t next_stream_id = 1;
+  uint64_t frames_skipped = 0; ///< video frames dropped for a slow reader
   std::optional<net::tls_channel> tls; ///< empty only in plain test mode
   net::frame_decoder decoder;
   phase current = phase::handshake;
@@ -71,7 +85,7 @@ using session_actor = caf::stateful_actor<session_state>;
 /// Spawns the session of one connection. Without `tls` the session speaks
 /// plain frames (actor-level tests only; the server always passes TLS).
 caf::behavior session(session_actor* self, caf::actor connection,
-                      caf::actor registry,
+                      caf::actor registry, catalog_actor catalog,
                       std::shared_ptr<const session_settings> settings,
                       std::optional<net::tls_context> tls, std::string peer);
 

@@ -26,7 +26,7 @@ client_core::client_core(net::tls_context ctx,
     id_(std::move(id)),
     trust_(trust),
     ev_(std::move(events)),
-    decoder_(max_frame_size) {
+    decoder_(std::max(max_frame_size, max_server_frame_size)) {
   // Counters only grow, across restarts too: start from the clock (us).
   using namespace std::chrono;
   counter_ = duration_cast<microseconds>(

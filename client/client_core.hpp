@@ -46,6 +46,10 @@ struct send_report {
   std::vector<std::pair<std::string, std::string>> refused;
 };
 
+/// Largest frame accepted from the server (a 1080p video frame is a few
+/// hundred KiB; this bounds what a hostile server can make us buffer).
+constexpr uint32_t max_server_frame_size = 16 << 20;
+
 class client_core {
 public:
   client_core(net::tls_context ctx, std::string expected_fingerprint,

@@ -1,5 +1,6 @@
 #include "client/console.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 
 #include "client/client_core.hpp"
 #include "client/known_servers.hpp"
+#include "client/playback.hpp"
 #include "client/tcp_socket.hpp"
 #include "client/trust_store.hpp"
 #include "net/identity.hpp"
@@ -39,11 +41,15 @@ public:
   }
 
   void event(const std::string& line) {
+    // A terminal gets the prompt redrawn below the event; a pipe gets each
+    // prompt once, so scripted output stays readable.
     if (at_prompt_)
       std::cout << (tty_ ? "\r\033[K" : "\n");
     std::cout << line << '\n';
-    if (at_prompt_)
+    if (at_prompt_ && tty_)
       std::cout << prompt_;
+    else
+      at_prompt_ = false;
     std::cout << std::flush;
   }
 
@@ -142,7 +148,16 @@ public:
   int run();
 
 private:
-  enum class state { naming, connecting, menu, recipients, text, quitting };
+  enum class state {
+    naming,
+    connecting,
+    menu,
+    recipients,
+    text,
+    video_wait, ///< listing requested
+    video_pick,
+    quitting
+  };
 
   void show_menu() {
     out_.prompt("\n1) list clients  2) send message  3) video playback  "
@@ -160,6 +175,7 @@ private:
   line_reader in_;
   std::optional<tcp_socket> sock_;
   std::unique_ptr<client_core> core_;
+  std::unique_ptr<playback> video_;
   std::optional<trust_store> trust_;
   std::optional<net::known_servers> known_;
   state state_ = state::naming;
@@ -205,7 +221,13 @@ void console::on_menu(const std::string& choice) {
       return;
     }
   } else if (choice == "3") {
-    out_.line("video playback is not available in this build yet");
+    if (video_->playing()) {
+      out_.line("a video is playing; type s to stop it first");
+    } else {
+      state_ = state::video_wait;
+      video_->request_list(*core_);
+      return;
+    }
   } else if (choice == "4") {
     state_ = state::quitting;
     return;
@@ -248,7 +270,18 @@ void console::handle_line(const std::string& raw) {
     case state::connecting:
       return; // typed before WELCOME: ignore
     case state::menu:
+      if (video_->command(*core_, line))
+        return show_menu();
       return on_menu(line);
+    case state::video_wait:
+      return;
+    case state::video_pick:
+      if (line.empty() || video_->play(*core_, line)) {
+        state_ = state::menu;
+        return show_menu();
+      }
+      out_.prompt("video (number or id, empty to cancel): ");
+      return;
     case state::recipients: {
       auto names = split_names(line);
       if (names.empty()) {
@@ -406,8 +439,27 @@ int console::run() {
     out_.event("[" + from + (verified ? "" : " (UNVERIFIED KEY)") + "] "
                + text);
   };
+  ev.on_other_frame = [&](const net::frame& f) {
+    video_->on_frame(*core_, f);
+  };
   core_ = std::make_unique<client_core>(*ctx, pin, std::move(*id), &*trust_,
                                         std::move(ev));
+  player_settings video_cfg;
+  video_cfg.headless = opts_.headless;
+  video_cfg.check_frame_codes = opts_.check_frame_codes;
+  video_ = std::make_unique<playback>(
+    video_cfg, opts_.abr_policy,
+    [this](const std::string& line) { out_.event(line); });
+  video_->on_list = [this] {
+    if (state_ != state::video_wait)
+      return;
+    if (video_->videos().empty()) {
+      state_ = state::menu;
+      return show_menu();
+    }
+    state_ = state::video_pick;
+    out_.prompt("video (number or id, empty to cancel): ");
+  };
   core_->start();
   if (opts_.name.empty()) {
     state_ = state::naming;
@@ -419,17 +471,48 @@ int console::run() {
   flush_socket();
   auto ready_for_input = [&] {
     return state_ == state::naming || state_ == state::menu
-           || state_ == state::recipients || state_ == state::text;
+           || state_ == state::recipients || state_ == state::text
+           || state_ == state::video_pick;
+  };
+  // --max-kbps: a token bucket over socket reads (lets one machine show
+  // adaptation); 0 = unlimited.
+  using clock = std::chrono::steady_clock;
+  double read_budget = 0;
+  auto last_refill = clock::now();
+  const double bytes_per_sec = opts_.max_kbps * 1000.0 / 8.0;
+  auto refill = [&] {
+    auto now = clock::now();
+    std::chrono::duration<double> dt = now - last_refill;
+    last_refill = now;
+    read_budget = std::min(bytes_per_sec / 4 + 16384,
+                           read_budget + dt.count() * bytes_per_sec);
   };
   std::vector<char> buf(65536);
   bool stdin_open = true;
   while (exit_code_ < 0) {
-    pollfd fds[2] = {{sock_->fd(), POLLIN, 0}, {STDIN_FILENO, POLLIN, 0}};
+    bool throttled = false;
+    size_t read_max = buf.size();
+    if (bytes_per_sec > 0) {
+      refill();
+      throttled = read_budget < 1024;
+      read_max = std::min(buf.size(),
+                          static_cast<size_t>(std::max(read_budget, 0.0)));
+    }
+    auto wake = video_->next_wakeup();
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+                     wake - clock::now())
+                     .count();
+    timeout = std::clamp<long>(timeout, 0, throttled ? 10 : 1000);
+    // Socket first in the array; a throttled socket is not polled.
+    pollfd fds[2] = {{throttled ? -1 : sock_->fd(), POLLIN, 0},
+                     {STDIN_FILENO, POLLIN, 0}};
     int nfds = stdin_open ? 2 : 1;
-    if (::poll(fds, nfds, 1000) < 0 && errno != EINTR)
+    if (::poll(fds, nfds, static_cast<int>(timeout)) < 0 && errno != EINTR)
       break;
     if (fds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
-      auto n = ::read(sock_->fd(), buf.data(), buf.size());
+      auto n = ::read(sock_->fd(), buf.data(), read_max);
+      if (n > 0 && bytes_per_sec > 0)
+        read_budget -= n;
       if (n <= 0) {
         if (exit_code_ < 0) {
           out_.event("! the server closed the connection");
@@ -440,6 +523,8 @@ int console::run() {
       core_->on_bytes(buf.data(), static_cast<size_t>(n));
       flush_socket();
     }
+    video_->tick(*core_);
+    flush_socket();
     if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
       stdin_open = in_.fill();
     // Lines typed (or piped) before WELCOME wait in the reader.
@@ -452,8 +537,9 @@ int console::run() {
       if (state_ == state::quitting)
         return finish(0);
     }
-    if (in_.eof() && ready_for_input())
-      return finish(0); // EOF on stdin is a clean quit
+    // EOF on stdin is a clean quit (after a playing video finished).
+    if (in_.eof() && ready_for_input() && !video_->playing())
+      return finish(0);
   }
   return finish(exit_code_ < 0 ? 0 : exit_code_);
 }

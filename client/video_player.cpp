@@ -1,5 +1,7 @@
 #include "client/video_player.hpp"
 
+#include "videos/frame_code.hpp"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -52,6 +54,15 @@ std::string player_summary::to_text() const {
     s += ")";
   }
   s += ", " + std::to_string(bytes_received / 1024) + " KiB received";
+  // The order check the prototype failed: each index once, ascending.
+  bool ascending = true;
+  for (size_t i = 1; i < received_indices.size(); ++i)
+    ascending &= received_indices[i] > received_indices[i - 1];
+  s += "\narrival order: "
+       + std::string{ascending ? "ascending, no repeats" : "NOT ascending"};
+  if (codes_checked > 0)
+    s += "\nframe codes: " + std::to_string(codes_checked) + " checked, "
+         + std::to_string(codes_mismatched) + " mismatched";
   return s;
 }
 
@@ -174,10 +185,16 @@ void video_player::show(uint32_t index, entry& e, player_time now) {
     summary_.switch_points.emplace_back(index, e.height);
   }
   shown_height_ = e.height;
-  if (cfg_.headless)
+  if (cfg_.headless && !cfg_.check_frame_codes)
     return;
   auto img = cv::imdecode(e.jpeg, cv::IMREAD_COLOR);
-  if (img.empty())
+  if (cfg_.check_frame_codes) {
+    ++summary_.codes_checked;
+    auto code = img.empty() ? std::nullopt : video::decode_index(img);
+    if (!code || *code != index)
+      ++summary_.codes_mismatched;
+  }
+  if (cfg_.headless || img.empty())
     return;
   auto text = stats_line(now);
   cv::putText(img, text, {8, 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5,

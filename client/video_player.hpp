@@ -39,6 +39,9 @@ struct player_settings {
   std::chrono::milliseconds stats_interval{1000};
   int64_t seek_step_ms = 10000;
   uint32_t max_buffer_frames = 3000; ///< memory bound against a bad server
+  /// Decode every shown frame and compare the index stamped in its pixels
+  /// (synthetic sample videos) with the timeline index (diagnostics, tests).
+  bool check_frame_codes = false;
   /// Receives stats lines (headless) and the summary; may be empty.
   std::function<void(const std::string&)> print;
 };
@@ -62,6 +65,8 @@ struct player_summary {
   uint64_t bytes_received = 0;
   std::vector<uint32_t> received_indices; ///< in arrival order
   std::vector<uint32_t> shown_indices;    ///< in display order
+  uint32_t codes_checked = 0;    ///< with check_frame_codes
+  uint32_t codes_mismatched = 0; ///< stamped index != timeline index
   bool ended = false;
   uint8_t end_reason = 0; ///< net::end_reason
   std::string end_text;

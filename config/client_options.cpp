@@ -38,7 +38,10 @@ net::result<client_options> parse_client_options(int argc,
     ("max-kbps", po::value(&o.max_kbps)->default_value(o.max_kbps),
      "cap the receive bandwidth (kbit/s, 0 = no cap)")
     ("abr-policy", po::value(&o.abr_policy),
-     "video policy to ask for: adaptive | thirds | fixed:<height>");
+     "video policy to ask for: adaptive | thirds | fixed:<height>")
+    ("check-frame-codes", po::bool_switch(&o.check_frame_codes),
+     "decode each frame and verify the index stamped in the synthetic "
+     "sample video (diagnostics)");
   // clang-format on
   auto parsed = parse_options(desc, argc, argv, "", help_out);
   if (!parsed)

@@ -22,6 +22,7 @@ struct client_options {
   bool headless = false;
   uint32_t max_kbps = 0;        ///< receive bandwidth cap, 0 = none
   std::string abr_policy;       ///< "" = server default
+  bool check_frame_codes = false; ///< verify stamped frame indices
 };
 
 /// Parses argv (+ config file, default none). See server_options.

@@ -70,6 +70,8 @@ net::result<server_options> parse_server_options(int argc,
     ("max-inflight-frames",
      po::value(&o.max_inflight_frames)->default_value(o.max_inflight_frames),
      "video frames sent but not acknowledged")
+    ("max-streams", po::value(&o.max_streams)->default_value(o.max_streams),
+     "concurrent video playbacks per session")
     ("scheduler-threads",
      po::value(&o.scheduler_threads)->default_value(o.scheduler_threads),
      "CAF worker threads, 0 = number of cores")

@@ -30,6 +30,7 @@ struct server_options {
   std::string abr_policy = "adaptive";
   uint32_t buffer_target_ms = 1500;
   uint32_t max_inflight_frames = 60;
+  uint32_t max_streams = 2; ///< concurrent playbacks per session
   // runtime
   uint32_t scheduler_threads = 0; ///< 0 = number of cores
   std::string scheduler_policy = "sharing";

@@ -3,6 +3,7 @@
 // Shared set-up of integration suites: a real chat-server on port 0 and
 // real chat-clients driven through stdin.
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <sys/stat.h>
@@ -24,14 +25,18 @@ struct live_server {
   explicit live_server(std::vector<std::string> extra = {}) {
     ::mkdir((dir / "videos").c_str(), 0755);
     std::vector<std::string> args{binary("chat-server"),
+                                  "--config",
+                                  "/dev/null",
                                   "--port",
                                   "0",
                                   "--data-dir",
                                   dir / "data",
-                                  "--videos",
-                                  dir / "videos",
                                   "--directory-coalesce-ms",
                                   "20"};
+    if (std::find(extra.begin(), extra.end(), "--videos") == extra.end()) {
+      args.push_back("--videos");
+      args.push_back(dir / "videos");
+    }
     args.insert(args.end(), extra.begin(), extra.end());
     proc = std::make_unique<process>(args);
     auto m = proc->wait_for_regex(

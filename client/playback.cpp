@@ -1,0 +1,144 @@
+#include "client/playback.hpp"
+
+#include <cstdio>
+
+namespace client {
+
+namespace {
+
+std::string describe(size_t number, const net::video_info& v) {
+  std::string heights;
+  for (auto h : v.heights)
+    heights += (heights.empty() ? "" : "/") + std::to_string(h) + "p";
+  char buf[256];
+  std::snprintf(buf, sizeof(buf), "%zu) %s  %s  %.1f s  %.2f fps", number,
+                v.id.c_str(), heights.c_str(), v.duration_ms / 1000.0,
+                v.fps_milli / 1000.0);
+  return buf;
+}
+
+} // namespace
+
+playback::playback(player_settings defaults, std::string policy,
+                   print_fn print)
+  : defaults_(std::move(defaults)),
+    policy_(std::move(policy)),
+    print_(std::move(print)) {
+  // nop
+}
+
+void playback::request_list(client_core& core) {
+  core.send_frame(net::video_list_request{});
+}
+
+bool playback::play(client_core& core, const std::string& choice) {
+  std::string id;
+  for (size_t i = 0; i < videos_.size(); ++i)
+    if (choice == std::to_string(i + 1) || choice == videos_[i].id)
+      id = videos_[i].id;
+  if (id.empty()) {
+    print_("unknown video '" + choice + "'");
+    return false;
+  }
+  auto cfg = defaults_;
+  cfg.print = print_;
+  player_ = std::make_unique<video_player>(cfg, player_clock::now());
+  stream_id_ = 0;
+  core.send_frame(net::play_request{id, policy_, 0});
+  print_("playing " + id + (cfg.headless ? " (headless)" : "")
+         + " - commands: p pause/resume, + / - seek 10 s, g SECONDS, s stop"
+           "; the menu keeps working");
+  return true;
+}
+
+bool playback::on_frame(client_core& core, const net::frame& f) {
+  auto now = player_clock::now();
+  switch (f.type) {
+    case net::video_list::wire_type: {
+      auto list = net::decode_payload<net::video_list>(f);
+      if (!list)
+        return true;
+      videos_ = std::move(list->videos);
+      if (videos_.empty())
+        print_("the server has no videos");
+      for (size_t i = 0; i < videos_.size(); ++i)
+        print_(describe(i + 1, videos_[i]));
+      if (on_list)
+        on_list();
+      return true;
+    }
+    case net::play_started::wire_type: {
+      auto msg = net::decode_payload<net::play_started>(f);
+      if (msg && player_) {
+        stream_id_ = msg->stream_id;
+        player_->on_started(*msg, now);
+      }
+      return true;
+    }
+    case net::video_frame::wire_type: {
+      auto msg = net::decode_payload<net::video_frame>(f);
+      if (msg && player_ && msg->stream_id == stream_id_)
+        player_->on_frame(std::move(*msg), now);
+      return true;
+    }
+    case net::video_end::wire_type: {
+      auto msg = net::decode_payload<net::video_end>(f);
+      if (msg && player_ && msg->stream_id == stream_id_)
+        player_->on_end(*msg, now);
+      tick(core);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+bool playback::command(client_core& core, const std::string& line) {
+  if (!player_)
+    return false;
+  auto now = player_clock::now();
+  if (line == "p")
+    send(core, player_->on_key(player_key::toggle_pause, now));
+  else if (line == "+")
+    send(core, player_->on_key(player_key::forward, now));
+  else if (line == "-")
+    send(core, player_->on_key(player_key::back, now));
+  else if (line == "s")
+    send(core, player_->on_key(player_key::stop, now));
+  else if (line.rfind("g ", 0) == 0) {
+    try {
+      auto ms = static_cast<int64_t>(std::stod(line.substr(2)) * 1000);
+      core.send_frame(net::video_control{
+        stream_id_, static_cast<uint8_t>(net::video_op::seek_absolute), ms});
+    } catch (const std::exception&) {
+      print_("usage: g SECONDS");
+    }
+  } else
+    return false;
+  return true;
+}
+
+void playback::tick(client_core& core) {
+  if (!player_)
+    return;
+  send(core, player_->tick(player_clock::now()));
+  if (player_->finished()) {
+    print_(player_->summary().to_text());
+    player_.reset();
+    if (on_finished)
+      on_finished();
+  }
+}
+
+player_time playback::next_wakeup() const {
+  auto now = player_clock::now();
+  return player_ ? player_->next_wakeup(now)
+                 : now + std::chrono::seconds{1};
+}
+
+void playback::send(client_core& core, std::vector<player_output> out) {
+  for (auto& msg : out)
+    std::visit([&](auto& m) { core.send_frame(m); }, msg);
+}
+
+} // namespace client

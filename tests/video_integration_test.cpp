@@ -1,0 +1,114 @@
+#define CAF_SUITE video_integration
+#include <caf/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <regex>
+
+#include "tests/integration.hpp"
+
+using namespace test_support;
+using namespace std::chrono;
+
+namespace {
+
+/// The synthetic sample (index stamped in its pixels), made once per run.
+const std::string& sample_videos() {
+  static temp_dir dir;
+  static bool made = [] {
+    process gen{{binary("make-sample-videos"), "--out", dir / "videos",
+                 "--source", "/nonexistent", "--seconds", "3"}};
+    auto code = gen.wait_exit(seconds{120});
+    CAF_MESSAGE(gen.output());
+    return code && *code == 0;
+  }();
+  CAF_REQUIRE(made);
+  static std::string path = dir / "videos";
+  return path;
+}
+
+/// Plays video_2 headless with `policy`; returns the client's output once
+/// the playback summary is complete.
+std::string play(live_server& srv, const std::string& name,
+                 const std::string& policy) {
+  auto c = srv.client(name, {"--headless", "--check-frame-codes",
+                             "--abr-policy", policy});
+  CAF_REQUIRE(c->wait_for("joined as " + name));
+  c->write("3\n");
+  CAF_REQUIRE(c->wait_for("video_2"));
+  c->write("video_2\n");
+  CAF_REQUIRE(c->wait_for("frame codes:", seconds{60}));
+  c->write("4\n");
+  CAF_CHECK_EQUAL(c->wait_exit(), 0);
+  return c->output();
+}
+
+std::smatch find(const std::string& text, const std::string& re) {
+  std::smatch m;
+  CAF_REQUIRE(std::regex_search(text, m, std::regex{re}));
+  return m;
+}
+
+} // namespace
+
+CAF_TEST(thirds plays every frame once in order with exact switch points) {
+  live_server srv{{"--videos", sample_videos()}};
+  auto out = play(srv, "viewer", "thirds");
+  auto m = find(out, "([0-9]+) frames shown of ([0-9]+) received \\(late 0, "
+                     "dropped 0, duplicates 0, discarded 0\\)");
+  auto n = std::stoi(m[1]);
+  CAF_CHECK_EQUAL(m[1], m[2]);
+  CAF_CHECK_EQUAL(n, 75); // 3 s at 25 fps: the tail included
+  CAF_CHECK(out.find("arrival order: ascending, no repeats") != out.npos);
+  CAF_CHECK(out.find("frame codes: 75 checked, 0 mismatched") != out.npos);
+  // the prototype's split: [0, 25) 240p, [25, 50) 720p, [50, 75) 1080p
+  CAF_CHECK(out.find("rendition switches 2 (at 25 -> 720p, at 50 -> 1080p)")
+            != out.npos);
+  CAF_CHECK(out.find("policy thirds): finished") != out.npos);
+}
+
+CAF_TEST(fixed rendition plays every frame once in order) {
+  live_server srv{{"--videos", sample_videos()}};
+  auto out = play(srv, "viewer", "fixed:720");
+  CAF_CHECK(out.find("75 frames shown of 75 received (late 0, dropped 0")
+            != out.npos);
+  CAF_CHECK(out.find("rendition switches 0") != out.npos);
+  CAF_CHECK(out.find("frame codes: 75 checked, 0 mismatched") != out.npos);
+  CAF_CHECK(out.find("[video video_2] 720p") != out.npos);
+}
+
+CAF_TEST(a join and a message during playback do not disturb the stream) {
+  // The prototype crashed here: two threads wrote to one socket.
+  live_server srv{{"--videos", sample_videos()}};
+  auto a = srv.client("alice", {"--headless", "--check-frame-codes",
+                                "--abr-policy", "fixed:1080"});
+  CAF_REQUIRE(a->wait_for("joined as alice"));
+  a->write("3\n");
+  CAF_REQUIRE(a->wait_for("video_2"));
+  a->write("video_2\n");
+  CAF_REQUIRE(a->wait_for("[video video_2] 1080p", seconds{30}));
+  auto b = srv.joined("bob");
+  CAF_CHECK(a->wait_for("* bob joined"));
+  send_message(*b, "alice", "hi during your movie");
+  CAF_CHECK(a->wait_for("[bob] hi during your movie"));
+  // and alice can chat back while the video plays
+  send_message(*a, "bob", "watching, thanks");
+  CAF_CHECK(b->wait_for("[alice] watching, thanks"));
+  CAF_REQUIRE(a->wait_for("frame codes:", seconds{60}));
+  auto& out = a->output();
+  CAF_CHECK(out.find("75 frames shown of 75 received (late 0, dropped 0")
+            != out.npos);
+  CAF_CHECK(out.find("frame codes: 75 checked, 0 mismatched") != out.npos);
+  CAF_CHECK(out.find("arrival order: ascending, no repeats") != out.npos);
+}
+
+CAF_TEST(an unknown video is refused and the session goes on) {
+  live_server srv{{"--videos", sample_videos()}};
+  auto c = srv.client("viewer", {"--headless"});
+  CAF_REQUIRE(c->wait_for("joined as viewer"));
+  c->write("3\n");
+  CAF_REQUIRE(c->wait_for("video (number or id"));
+  c->write("video_9\n");
+  CAF_CHECK(c->wait_for("unknown video 'video_9'"));
+  c->write("\n1\n");
+  CAF_CHECK(c->wait_for("online (1):"));
+}
