@@ -1,0 +1,648 @@
+#define CAF_SUITE session
+#include <caf/test/dsl.hpp>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "actors/registry.hpp"
+#include "actors/session.hpp"
+#include "net/crypto.hpp"
+#include "net/error.hpp"
+#include "net/frame.hpp"
+#include "net/identity.hpp"
+#include "net/messages.hpp"
+
+// The session in plain mode (no TLS), driven frame by frame. Its connection
+// is a recorder that decodes what the session writes; the registry is real.
+
+using namespace actors;
+using namespace std::chrono_literals;
+
+namespace {
+
+// -- stand-ins ----------------------------------------------------------------
+
+/// Records what a session hands to its connection.
+struct conn_state {
+  net::frame_decoder decoder{1 << 24};
+  std::vector<net::frame> frames;
+  int closes = 0;
+  size_t frames_at_close = 0; ///< frames decoded when close_atom arrived
+  int writes_after_close = 0;
+  bool garbage = false; ///< the session wrote bytes that are not frames
+  static inline const char* name = "conn_recorder";
+};
+
+caf::behavior conn_recorder(caf::stateful_actor<conn_state>* self) {
+  return {
+    [=](write_atom, const std::vector<char>& bytes) {
+      auto& st = self->state;
+      if (st.closes > 0)
+        ++st.writes_after_close;
+      if (!st.decoder.feed(bytes.data(), bytes.size()))
+        st.garbage = true;
+      while (auto f = st.decoder.next())
+        st.frames.push_back(std::move(*f));
+    },
+    [=](caf::close_atom) {
+      auto& st = self->state;
+      if (st.closes++ == 0)
+        st.frames_at_close = st.frames.size();
+    },
+  };
+}
+
+/// Notices when the watched actor terminates.
+struct watcher_state {
+  bool down = false;
+  static inline const char* name = "watcher";
+};
+
+caf::behavior watcher(caf::stateful_actor<watcher_state>* self,
+                      caf::actor target) {
+  self->monitor(target);
+  self->set_down_handler(
+    [=](const caf::down_msg&) { self->state.down = true; });
+  return {
+    [](caf::ok_atom) {
+      // nop: keeps the actor alive
+    },
+  };
+}
+
+// -- frame helpers ------------------------------------------------------------
+
+net::hello make_hello(const std::string& name, const net::identity& id,
+                      uint16_t version = net::protocol_version) {
+  net::hello h;
+  h.version = version;
+  h.name = name;
+  h.x25519_key = id.x25519_pub;
+  h.ed25519_key = id.ed25519_pub;
+  // Plain mode: no TLS, so the channel binding is empty.
+  auto t = net::hello_transcript(name, h.x25519_key, h.ed25519_key, {});
+  auto sig = net::ed25519_sign(id.ed25519_priv, t.data(), t.size());
+  CAF_REQUIRE(sig);
+  h.proof = std::move(*sig);
+  return h;
+}
+
+/// A frame with an arbitrary header and payload.
+std::vector<char> raw_frame(uint8_t type, const std::vector<char>& payload) {
+  auto len = static_cast<uint32_t>(payload.size() + 1);
+  std::vector<char> out(net::frame_header_size + payload.size());
+  out[0] = static_cast<char>(len >> 24);
+  out[1] = static_cast<char>(len >> 16);
+  out[2] = static_cast<char>(len >> 8);
+  out[3] = static_cast<char>(len);
+  out[4] = static_cast<char>(type);
+  std::copy(payload.begin(), payload.end(),
+            out.begin() + net::frame_header_size);
+  return out;
+}
+
+uint8_t code(net::errc x) {
+  return static_cast<uint8_t>(x);
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// -- fixture ------------------------------------------------------------------
+
+/// One client: its connection recorder, its session and a watcher on it.
+struct client {
+  caf::actor conn;
+  caf::actor sess;
+  caf::actor watch;
+  net::identity id = net::identity::generate();
+};
+
+struct fixture : test_coordinator_fixture<> {
+  caf::actor reg;
+  session_settings cfg;
+  std::vector<caf::actor> spawned;
+
+  fixture() {
+    registry_settings rs;
+    rs.coalesce = 0ms; // push directory changes at once
+    reg = sys.spawn(registry, rs);
+    cfg.handshake_timeout = 10s;
+    cfg.idle_timeout = 300s;
+  }
+
+  ~fixture() override {
+    for (auto& a : spawned)
+      anon_send_exit(a, caf::exit_reason::user_shutdown);
+    anon_send_exit(reg, caf::exit_reason::user_shutdown);
+    sched.run();
+  }
+
+  /// Delivers messages without firing timers (time moves only by advance).
+  void drain() {
+    sched.run();
+  }
+
+  client connect() {
+    client c;
+    c.conn = sys.spawn(conn_recorder);
+    c.sess = sys.spawn(session, c.conn, reg,
+                       std::make_shared<const session_settings>(cfg),
+                       std::optional<net::tls_context>{}, std::string{"test"});
+    c.watch = sys.spawn(watcher, c.sess);
+    spawned.insert(spawned.end(), {c.conn, c.sess, c.watch});
+    drain();
+    return c;
+  }
+
+  void send_bytes(const client& c, std::vector<char> bytes) {
+    self->send(c.sess, recv_atom::value, std::move(bytes));
+    drain();
+  }
+
+  template <class T>
+  void send_frame(const client& c, const T& msg) {
+    send_bytes(c, net::encode_frame(msg));
+  }
+
+  conn_state& conn(const client& c) {
+    return deref<caf::stateful_actor<conn_state>>(c.conn).state;
+  }
+
+  bool session_gone(const client& c) {
+    return deref<caf::stateful_actor<watcher_state>>(c.watch).state.down;
+  }
+
+  /// Every frame of type T the client received so far, decoded.
+  template <class T>
+  std::vector<T> received(const client& c) {
+    std::vector<T> out;
+    for (auto& f : conn(c).frames) {
+      if (f.type != T::wire_type)
+        continue;
+      auto x = net::decode_payload<T>(f);
+      CAF_REQUIRE(x);
+      out.push_back(std::move(*x));
+    }
+    return out;
+  }
+
+  /// The last frame received, which must be an error_frame.
+  net::error_frame last_error(const client& c) {
+    auto& frames = conn(c).frames;
+    CAF_REQUIRE(!frames.empty());
+    CAF_REQUIRE_EQUAL(frames.back().type, net::error_frame::wire_type);
+    auto e = net::decode_payload<net::error_frame>(frames.back());
+    CAF_REQUIRE(e);
+    return *e;
+  }
+
+  /// A fatal error was the last frame before close_atom, the connection was
+  /// closed exactly once with nothing written afterwards, and the session
+  /// has terminated.
+  void check_fatal_close(const client& c, net::errc expected) {
+    auto& st = conn(c);
+    CAF_CHECK_EQUAL(st.closes, 1);
+    CAF_CHECK_EQUAL(st.writes_after_close, 0);
+    CAF_CHECK_EQUAL(st.frames_at_close, st.frames.size());
+    auto e = last_error(c);
+    CAF_CHECK(e.fatal);
+    CAF_CHECK_EQUAL(e.code, code(expected));
+    CAF_CHECK(session_gone(c));
+  }
+
+  client join(const std::string& name) {
+    auto c = connect();
+    send_frame(c, make_hello(name, c.id));
+    CAF_REQUIRE_EQUAL(received<net::welcome>(c).size(), 1u);
+    return c;
+  }
+
+  std::vector<std::string> online() {
+    std::vector<std::string> names;
+    for (auto& kvp : deref<registry_actor>(reg).state.entries)
+      names.push_back(kvp.first);
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  net::send_message msg_to(const std::string& to, uint32_t id) {
+    return net::send_message{id, to, net::bytes{1, 2, 3,
+                                                static_cast<uint8_t>(id)}};
+  }
+};
+
+using names = std::vector<std::string>;
+
+/// Every name the deltas in `dirs` report as gone, sorted.
+names test_left(const std::vector<net::directory>& dirs) {
+  names out;
+  for (auto& d : dirs)
+    out.insert(out.end(), d.left.begin(), d.left.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(session_tests, fixture)
+
+// -- handshake ----------------------------------------------------------------
+
+CAF_TEST(hello yields welcome and a directory snapshot) {
+  auto alice = connect();
+  send_frame(alice, make_hello("alice", alice.id));
+  auto w = received<net::welcome>(alice);
+  CAF_REQUIRE_EQUAL(w.size(), 1u);
+  CAF_CHECK_EQUAL(w[0].name, "alice");
+  CAF_CHECK_EQUAL(w[0].version, net::protocol_version);
+  CAF_CHECK_EQUAL(w[0].max_frame_size, cfg.max_frame_size);
+  auto d = received<net::directory>(alice);
+  CAF_REQUIRE_EQUAL(d.size(), 1u);
+  CAF_CHECK(d[0].snapshot);
+  CAF_REQUIRE_EQUAL(d[0].joined.size(), 1u);
+  CAF_CHECK_EQUAL(d[0].joined[0],
+                  (net::peer_info{"alice", alice.id.x25519_pub,
+                                  alice.id.ed25519_pub}));
+  CAF_CHECK(received<net::error_frame>(alice).empty());
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  CAF_CHECK(!conn(alice).garbage);
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  // a second user's snapshot lists both; the first one gets a delta
+  auto bob = join("bob");
+  auto db = received<net::directory>(bob);
+  CAF_REQUIRE_EQUAL(db.size(), 1u);
+  CAF_CHECK_EQUAL(db[0].joined.size(), 2u);
+  auto da = received<net::directory>(alice);
+  CAF_REQUIRE_EQUAL(da.size(), 2u);
+  CAF_CHECK(!da[1].snapshot);
+  CAF_REQUIRE_EQUAL(da[1].joined.size(), 1u);
+  CAF_CHECK_EQUAL(da[1].joined[0].name, "bob");
+}
+
+CAF_TEST(a wrong protocol version is fatal and names both versions) {
+  auto c = connect();
+  send_frame(c, make_hello("alice", c.id, 7));
+  check_fatal_close(c, net::errc::bad_version);
+  auto text = last_error(c).text;
+  CAF_CHECK(contains(text, "7"));
+  CAF_CHECK(contains(text, std::to_string(net::protocol_version)));
+  CAF_CHECK(received<net::welcome>(c).empty());
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(a proof signed by another key is fatal bad_proof) {
+  auto c = connect();
+  auto h = make_hello("alice", c.id);
+  auto other = net::identity::generate();
+  auto t = net::hello_transcript("alice", h.x25519_key, h.ed25519_key, {});
+  auto sig = net::ed25519_sign(other.ed25519_priv, t.data(), t.size());
+  CAF_REQUIRE(sig);
+  h.proof = *sig;
+  send_frame(c, h);
+  check_fatal_close(c, net::errc::bad_proof);
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(a proof over another name is fatal bad_proof) {
+  auto c = connect();
+  auto h = make_hello("mallory", c.id);
+  h.name = "alice"; // the signature covers "mallory"
+  send_frame(c, h);
+  check_fatal_close(c, net::errc::bad_proof);
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(all zero and low order x25519 keys are fatal bad_key) {
+  std::vector<net::bytes> bad_keys;
+  bad_keys.emplace_back(32, 0);              // all zero
+  bad_keys.push_back(net::bytes(32, 0));     // u = 1, order 1
+  bad_keys.back()[0] = 1;
+  bad_keys.push_back(net::bytes(31, 9));     // too short
+  for (auto& key : bad_keys) {
+    auto c = connect();
+    auto h = make_hello("alice", c.id);
+    h.x25519_key = key;
+    // a valid signature over the bad key: only the key check can refuse it
+    auto t = net::hello_transcript("alice", h.x25519_key, h.ed25519_key, {});
+    h.proof = *net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
+    send_frame(c, h);
+    check_fatal_close(c, net::errc::bad_key);
+  }
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(a first frame other than hello is fatal) {
+  auto c = connect();
+  send_frame(c, net::ping{42});
+  check_fatal_close(c, net::errc::protocol);
+  CAF_CHECK(contains(last_error(c).text, "HELLO"));
+  CAF_CHECK(received<net::pong>(c).empty());
+}
+
+CAF_TEST(a taken name is not fatal and another hello works) {
+  auto alice = join("alice");
+  auto c = connect();
+  send_frame(c, make_hello("alice", c.id));
+  auto e = last_error(c);
+  CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(e.code, code(net::errc::name_taken));
+  CAF_CHECK_EQUAL(conn(c).closes, 0);
+  CAF_CHECK(!session_gone(c));
+  CAF_CHECK(received<net::welcome>(c).empty());
+  // same session, another name
+  send_frame(c, make_hello("alicia", c.id));
+  auto w = received<net::welcome>(c);
+  CAF_REQUIRE_EQUAL(w.size(), 1u);
+  CAF_CHECK_EQUAL(w[0].name, "alicia");
+  CAF_CHECK_EQUAL(online(), names({"alice", "alicia"}));
+  CAF_CHECK_EQUAL(conn(c).closes, 0);
+}
+
+CAF_TEST(an invalid name is not fatal) {
+  auto c = connect();
+  send_frame(c, make_hello("a b", c.id));
+  auto e = last_error(c);
+  CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(e.code, code(net::errc::bad_name));
+  CAF_CHECK_EQUAL(conn(c).closes, 0);
+  send_frame(c, make_hello("ab", c.id));
+  CAF_CHECK_EQUAL(received<net::welcome>(c).size(), 1u);
+}
+
+// -- joined -------------------------------------------------------------------
+
+CAF_TEST(send_message reaches the recipient session) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  send_frame(alice, msg_to("bob", 5));
+  auto got = received<net::deliver>(bob);
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(got[0], (net::deliver{"alice", msg_to("bob", 5).envelope}));
+  CAF_CHECK(received<net::deliver>(alice).empty());
+  CAF_CHECK(received<net::error_frame>(alice).empty());
+}
+
+CAF_TEST(an unknown recipient yields an error with the message id) {
+  auto alice = join("alice");
+  send_frame(alice, msg_to("nobody", 77));
+  auto e = last_error(alice);
+  CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(e.ref, 77u);
+  CAF_CHECK_EQUAL(e.code, code(net::errc::unknown_peer));
+  CAF_CHECK(contains(e.text, "nobody"));
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+}
+
+CAF_TEST(ping is answered with the same nonce) {
+  auto alice = join("alice");
+  send_frame(alice, net::ping{0xfeedbeefcafeULL});
+  auto p = received<net::pong>(alice);
+  CAF_REQUIRE_EQUAL(p.size(), 1u);
+  CAF_CHECK_EQUAL(p[0].nonce, 0xfeedbeefcafeULL);
+}
+
+CAF_TEST(an unknown frame type is fatal and named in hex) {
+  auto alice = join("alice");
+  send_bytes(alice, raw_frame(0x7e, {1, 2}));
+  check_fatal_close(alice, net::errc::protocol);
+  CAF_CHECK(contains(last_error(alice).text, "unknown frame type 0x7e"));
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(a malformed payload is fatal then closes) {
+  auto alice = join("alice");
+  auto bytes = net::encode_frame(msg_to("bob", 1));
+  // cut the envelope short but keep the frame header consistent
+  auto payload = std::vector<char>(bytes.begin() + 5, bytes.end() - 2);
+  send_bytes(alice, raw_frame(net::send_message::wire_type, payload));
+  check_fatal_close(alice, net::errc::protocol);
+  CAF_CHECK(contains(last_error(alice).text, "malformed"));
+}
+
+CAF_TEST(a malformed hello is fatal) {
+  auto c = connect();
+  send_bytes(c, raw_frame(net::hello::wire_type, {0, 1, 0, 0, 0, 9}));
+  check_fatal_close(c, net::errc::protocol);
+}
+
+CAF_TEST(an oversized length header is fatal then closes) {
+  cfg.max_frame_size = 200; // HELLO fits
+  auto alice = join("alice");
+  // only the header arrives: the length alone must be refused
+  send_bytes(alice, {0, 0, 0x10, 0, net::send_message::wire_type});
+  check_fatal_close(alice, net::errc::protocol);
+  auto text = last_error(alice).text;
+  CAF_CHECK(contains(text, "4096"));
+  CAF_CHECK(contains(text, "200"));
+}
+
+CAF_TEST(a zero length header is fatal) {
+  auto alice = join("alice");
+  send_bytes(alice, {0, 0, 0, 0, 0});
+  check_fatal_close(alice, net::errc::protocol);
+}
+
+CAF_TEST(frames split across reads and batched in one read both work) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  std::vector<char> two;
+  net::append_frame(two, msg_to("bob", 1));
+  net::append_frame(two, msg_to("bob", 2));
+  for (auto b : two) // one byte per read
+    send_bytes(alice, {b});
+  send_bytes(alice, two); // both in one read
+  auto got = received<net::deliver>(bob);
+  CAF_REQUIRE_EQUAL(got.size(), 4u);
+  CAF_CHECK_EQUAL(got[1].envelope, msg_to("bob", 2).envelope);
+  CAF_CHECK_EQUAL(got[3].envelope, msg_to("bob", 2).envelope);
+}
+
+// -- leaving ------------------------------------------------------------------
+
+CAF_TEST(quit removes the name and ends the session) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  send_frame(bob, net::quit{});
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  CAF_CHECK(session_gone(bob));
+  CAF_CHECK_EQUAL(conn(bob).closes, 1);
+  auto d = received<net::directory>(alice);
+  CAF_REQUIRE(!d.empty());
+  CAF_CHECK_EQUAL(d.back().left, names({"bob"}));
+  // the name is free again
+  auto bob2 = join("bob");
+  CAF_CHECK_EQUAL(online(), names({"alice", "bob"}));
+}
+
+CAF_TEST(quit followed at once by closed still removes the name) {
+  // Regression: QUIT and the connection's close arrived back to back and the
+  // session could linger with its name registered.
+  auto alice = join("alice");
+  auto bob = join("bob");
+  self->send(bob.sess, recv_atom::value, net::encode_frame(net::quit{}));
+  self->send(bob.sess, closed_atom::value);
+  drain();
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  CAF_CHECK(session_gone(bob));
+  // and the other order: the socket closes before QUIT is read
+  auto carol = join("carol");
+  self->send(carol.sess, closed_atom::value);
+  self->send(carol.sess, recv_atom::value, net::encode_frame(net::quit{}));
+  drain();
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  CAF_CHECK(session_gone(carol));
+  auto d = received<net::directory>(alice);
+  CAF_REQUIRE(d.size() >= 2u);
+  CAF_CHECK_EQUAL(test_left(d), names({"bob", "carol"}));
+}
+
+CAF_TEST(a closed connection without quit removes the name) {
+  auto alice = join("alice");
+  self->send(alice.sess, closed_atom::value);
+  drain();
+  CAF_CHECK(online().empty());
+  CAF_CHECK(session_gone(alice));
+}
+
+CAF_TEST(quit in the same read as other frames is handled after them) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  std::vector<char> buf;
+  net::append_frame(buf, msg_to("alice", 9));
+  net::append_frame(buf, net::quit{});
+  net::append_frame(buf, msg_to("alice", 10)); // after QUIT: ignored
+  send_bytes(bob, buf);
+  auto got = received<net::deliver>(alice);
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(got[0].envelope, msg_to("alice", 9).envelope);
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+  CAF_CHECK(session_gone(bob));
+}
+
+// -- limits -------------------------------------------------------------------
+
+CAF_TEST(the rate limit refuses a burst then recovers) {
+  cfg.message_rate = 1;
+  cfg.message_burst = 3;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  for (uint32_t id = 1; id <= 4; ++id)
+    send_frame(alice, msg_to("bob", id));
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 3u);
+  auto e = last_error(alice);
+  CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(e.code, code(net::errc::rate_limited));
+  CAF_CHECK_EQUAL(e.ref, 4u);
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  // one second refills one token
+  advance_time(1s);
+  drain();
+  send_frame(alice, msg_to("bob", 5));
+  auto got = received<net::deliver>(bob);
+  CAF_REQUIRE_EQUAL(got.size(), 4u);
+  CAF_CHECK_EQUAL(got.back().envelope, msg_to("bob", 5).envelope);
+  CAF_CHECK_EQUAL(received<net::error_frame>(alice).size(), 1u);
+  // ... and only one
+  send_frame(alice, msg_to("bob", 6));
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 4u);
+  CAF_CHECK_EQUAL(last_error(alice).ref, 6u);
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+}
+
+CAF_TEST(more strikes than the burst disconnect) {
+  cfg.message_rate = 1;
+  cfg.message_burst = 3;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  for (uint32_t id = 1; id <= 6; ++id) // 3 pass, 3 strikes
+    send_frame(alice, msg_to("bob", id));
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 3u);
+  auto errs = received<net::error_frame>(alice);
+  CAF_REQUIRE_EQUAL(errs.size(), 3u);
+  for (auto& e : errs)
+    CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  send_frame(alice, msg_to("bob", 7)); // strike 4 > burst 3
+  check_fatal_close(alice, net::errc::rate_limited);
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 3u);
+  CAF_CHECK_EQUAL(online(), names({"bob"}));
+}
+
+CAF_TEST(no hello before the handshake timeout is fatal) {
+  cfg.handshake_timeout = 2s;
+  auto c = connect();
+  advance_time(1999ms);
+  drain();
+  CAF_CHECK_EQUAL(conn(c).closes, 0);
+  CAF_CHECK(conn(c).frames.empty());
+  advance_time(2ms);
+  drain();
+  check_fatal_close(c, net::errc::protocol);
+  CAF_CHECK(contains(last_error(c).text, "timeout"));
+}
+
+CAF_TEST(the handshake timer does nothing after a join) {
+  cfg.handshake_timeout = 2s;
+  auto alice = join("alice");
+  advance_time(3s);
+  drain();
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  CAF_CHECK(received<net::error_frame>(alice).empty());
+}
+
+CAF_TEST(an idle session is closed and ping keeps it alive) {
+  cfg.idle_timeout = 60s;
+  auto alice = join("alice");
+  advance_time(30s);
+  drain();
+  send_frame(alice, net::ping{1});
+  advance_time(30s); // the first check finds 30 s of quiet and re-arms
+  drain();
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  CAF_CHECK_EQUAL(received<net::pong>(alice).size(), 1u);
+  advance_time(29s);
+  drain();
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  advance_time(1s); // 60 s since the ping
+  drain();
+  check_fatal_close(alice, net::errc::protocol);
+  CAF_CHECK(contains(last_error(alice).text, "idle"));
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(an unacknowledged backlog closes the session) {
+  cfg.max_outgoing_bytes = 600;
+  auto alice = join("alice");
+  auto& st = deref<session_actor>(alice.sess).state;
+  net::deliver d{"bob", net::bytes(100, 7)};
+  auto frame_size = net::encode_frame(d).size();
+  // acks keep the backlog at zero: far more than the limit goes through
+  for (int i = 0; i < 20; ++i) {
+    self->send(alice.sess, sent_atom::value, st.backlog());
+    self->send(alice.sess, d);
+    drain();
+  }
+  CAF_CHECK_EQUAL(received<net::deliver>(alice).size(), 20u);
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  CAF_CHECK(!session_gone(alice));
+  // without acks, the backlog crosses the limit
+  self->send(alice.sess, sent_atom::value, st.backlog());
+  drain();
+  CAF_CHECK_EQUAL(st.backlog(), 0u);
+  auto fits = cfg.max_outgoing_bytes / frame_size;
+  for (size_t i = 0; i < fits; ++i)
+    self->send(alice.sess, d);
+  drain();
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  self->send(alice.sess, d);
+  drain();
+  CAF_CHECK_EQUAL(conn(alice).closes, 1);
+  CAF_CHECK_EQUAL(conn(alice).writes_after_close, 0);
+  CAF_CHECK(session_gone(alice));
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
