@@ -51,6 +51,9 @@ void close(session_actor* self, const std::string& why) {
   self->quit();
 }
 
+void emit_error(session_actor* self, net::errc code, std::string text,
+                bool fatal, uint32_t ref = 0);
+
 /// Encrypts (unless in plain test mode) and hands bytes to the connection.
 void emit_bytes(session_actor* self, const char* data, size_t size) {
   auto& st = self->state;
@@ -67,9 +70,15 @@ void emit_bytes(session_actor* self, const char* data, size_t size) {
     return;
   st.bytes_queued += out.size();
   self->send(st.connection, write_atom::value, std::move(out));
-  if (st.backlog() > st.settings->max_outgoing_bytes)
-    close(self, "client does not read (" + std::to_string(st.backlog())
-                  + " bytes unsent)");
+  if (st.backlog() > st.settings->max_outgoing_bytes && !st.overflowed) {
+    // The reason goes last in the queue: a client that resumes reading
+    // learns why it was dropped.
+    st.overflowed = true;
+    emit_error(self, net::errc::overloaded,
+               "disconnected: you stopped reading ("
+                 + std::to_string(st.backlog()) + " bytes unsent)",
+               true);
+  }
 }
 
 template <class T>
@@ -79,7 +88,7 @@ void emit(session_actor* self, const T& msg) {
 }
 
 void emit_error(session_actor* self, net::errc code, std::string text,
-                bool fatal, uint32_t ref = 0) {
+                bool fatal, uint32_t ref) {
   emit(self, net::error_frame{static_cast<uint8_t>(code), ref, fatal, text});
   if (fatal)
     close(self, text);
@@ -99,6 +108,13 @@ bool take_token(session_actor* self) {
   return true;
 }
 
+/// (Re)starts the deadline for reaching `joined`; older timers go stale.
+void arm_handshake_timer(session_actor* self) {
+  auto& st = self->state;
+  self->delayed_send(self, st.settings->handshake_timeout,
+                     handshake_atom::value, ++st.handshake_generation);
+}
+
 void handle_hello(session_actor* self, const net::frame& f) {
   auto& st = self->state;
   auto msg = net::decode_payload<net::hello>(f);
@@ -111,11 +127,12 @@ void handle_hello(session_actor* self, const net::frame& f) {
                         + std::to_string(msg->version) + " (server speaks "
                         + std::to_string(net::protocol_version) + ")",
                       true);
-  if (msg->ed25519_key.size() != 32 || msg->proof.size() != 64
+  if (!net::is_valid_ed25519_public(msg->ed25519_key)
+      || msg->proof.size() != 64
       || !net::is_valid_x25519_public(msg->x25519_key))
     return emit_error(self, net::errc::bad_key,
-                      "invalid public key (need 32-byte X25519 of full order "
-                      "and 32-byte Ed25519)",
+                      "invalid public key (need 32-byte X25519 and Ed25519 "
+                      "keys, not of small order)",
                       true);
   net::bytes binding;
   if (st.tls) {
@@ -124,7 +141,8 @@ void handle_hello(session_actor* self, const net::frame& f) {
       return emit_error(self, net::errc::tls, "no channel binding", true);
     binding = std::move(*b);
   }
-  auto transcript = net::hello_transcript(msg->name, msg->x25519_key,
+  auto transcript = net::hello_transcript(msg->version, msg->name,
+                                          msg->x25519_key,
                                           msg->ed25519_key, binding);
   if (!net::ed25519_verify(msg->ed25519_key, transcript.data(),
                            transcript.size(), msg->proof))
@@ -156,6 +174,8 @@ void handle_hello(session_actor* self, const net::frame& f) {
                      && code != net::errc::bad_name;
         st.current = phase::handshake;
         emit_error(self, code, net::describe(err), fatal);
+        if (!fatal) // a person may take a while to pick another name
+          arm_handshake_timer(self);
       });
 }
 
@@ -262,6 +282,8 @@ void handle_frame(session_actor* self, const net::frame& f) {
                                  << hex_prefix(f.payload, 4096));
   st.last_activity = self->clock().now();
   if (f.type == net::quit::wire_type) {
+    if (!decode_or_close<net::quit>(self, f))
+      return;
     if (!st.name.empty())
       self->send(st.registry, caf::leave_atom::value, st.name);
     return close(self, "quit");
@@ -376,8 +398,7 @@ caf::behavior session(session_actor* self, caf::actor connection,
   st.last_activity = st.last_refill;
   if (tls)
     st.tls = net::tls_channel::server(*tls);
-  self->delayed_send(self, settings->handshake_timeout,
-                     handshake_atom::value);
+  arm_handshake_timer(self);
   if (settings->idle_timeout.count() > 0)
     self->delayed_send(self, settings->idle_timeout, idle_atom_t::value);
   return {
@@ -418,8 +439,10 @@ caf::behavior session(session_actor* self, caf::actor connection,
       emit(self, msg);
       self->state.streams.erase(msg.stream_id);
     },
-    [=](handshake_atom) {
+    [=](handshake_atom, uint32_t generation) {
       auto& st = self->state;
+      if (generation != st.handshake_generation)
+        return; // re-armed after a refused name
       if (st.current == phase::handshake || st.current == phase::joining) {
         if (st.tls && !st.tls->handshake_done())
           return close(self, "TLS handshake timeout");

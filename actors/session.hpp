@@ -71,6 +71,8 @@ struct session_state {
   double tokens = 0;
   caf::actor_clock::time_point last_refill;
   uint32_t strikes = 0; ///< messages refused by the rate limit in a row
+  uint32_t handshake_generation = 0;
+  bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
 
   uint64_t backlog() const {

@@ -59,7 +59,8 @@ void client_core::send_hello() {
   auto binding = tls_.export_keying_material(net::channel_binding_label, 32);
   if (!binding)
     return fail("TLS channel binding unavailable");
-  auto transcript = net::hello_transcript(name_, id_.x25519_pub,
+  auto transcript = net::hello_transcript(net::protocol_version, name_,
+                                          id_.x25519_pub,
                                           id_.ed25519_pub, *binding);
   auto proof = net::ed25519_sign(id_.ed25519_priv, transcript.data(),
                                  transcript.size());

@@ -408,8 +408,12 @@ int console::run() {
     out_.prompt("your name: ");
   };
   ev.on_error = [&](const std::string& text, bool fatal) {
-    if (!fatal)
-      return out_.event("! " + text);
+    if (!fatal) {
+      out_.event("! " + text);
+      if (video_)
+        video_->on_server_error();
+      return;
+    }
     if (text.find("pin") != std::string::npos
         || text.find("fingerprint") != std::string::npos)
       out_.event("! " + text + "\n! The server's certificate is not the one "
@@ -489,6 +493,9 @@ int console::run() {
   };
   std::vector<char> buf(65536);
   bool stdin_open = true;
+  auto last_ping = std::chrono::steady_clock::now();
+  const auto keepalive = std::chrono::seconds{opts_.keepalive_s};
+  uint64_t ping_nonce = 0;
   while (exit_code_ < 0) {
     bool throttled = false;
     size_t read_max = buf.size();
@@ -524,6 +531,11 @@ int console::run() {
       flush_socket();
     }
     video_->tick(*core_);
+    // Keep-alive: the server drops sessions silent for --idle-timeout-s.
+    if (core_->joined() && clock::now() - last_ping > keepalive) {
+      last_ping = clock::now();
+      core_->send_frame(net::ping{++ping_nonce});
+    }
     flush_socket();
     if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP | POLLERR)))
       stdin_open = in_.fill();

@@ -83,6 +83,11 @@ bool playback::on_frame(client_core& core, const net::frame& f) {
     }
     case net::video_end::wire_type: {
       auto msg = net::decode_payload<net::video_end>(f);
+      if (msg && player_ && stream_id_ == 0) {
+        // Ended before it started (e.g. a policy the video cannot serve).
+        print_("playback failed: " + msg->text);
+        return cancel(), true;
+      }
       if (msg && player_ && msg->stream_id == stream_id_)
         player_->on_end(*msg, now);
       tick(core);
@@ -128,6 +133,22 @@ void playback::tick(client_core& core) {
     if (on_finished)
       on_finished();
   }
+}
+
+void playback::cancel() {
+  if (!player_)
+    return;
+  player_.reset();
+  stream_id_ = 0;
+  if (on_finished)
+    on_finished();
+}
+
+void playback::on_server_error() {
+  // A refused play request (unknown video, too many playbacks) arrives as a
+  // non-fatal error before any PLAY_STARTED.
+  if (player_ && stream_id_ == 0)
+    cancel();
 }
 
 player_time playback::next_wakeup() const {

@@ -41,6 +41,12 @@ public:
 
   player_time next_wakeup() const;
 
+  /// The server refused something: a playback not yet started is off.
+  void on_server_error();
+
+  /// Abandons the current playback without a summary.
+  void cancel();
+
   bool playing() const {
     return player_ != nullptr;
   }

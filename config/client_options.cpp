@@ -39,6 +39,9 @@ net::result<client_options> parse_client_options(int argc,
      "cap the receive bandwidth (kbit/s, 0 = no cap)")
     ("abr-policy", po::value(&o.abr_policy),
      "video policy to ask for: adaptive | thirds | fixed:<height>")
+    ("keepalive-s", po::value(&o.keepalive_s)->default_value(o.keepalive_s),
+     "send a PING after this many seconds (keep below the server's "
+     "--idle-timeout-s)")
     ("check-frame-codes", po::bool_switch(&o.check_frame_codes),
      "decode each frame and verify the index stamped in the synthetic "
      "sample video (diagnostics)");
@@ -53,6 +56,8 @@ net::result<client_options> parse_client_options(int argc,
     return option_error("port", std::to_string(port)
                                   + " is out of range (1-65535)");
   o.port = static_cast<uint16_t>(port);
+  if (o.keepalive_s == 0)
+    return option_error("keepalive-s", "must be at least 1");
   if (o.home_dir.empty()) {
     auto home = std::getenv("HOME");
     o.home_dir = std::string{home ? home : "."} + "/.chatroom";

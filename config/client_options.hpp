@@ -23,6 +23,7 @@ struct client_options {
   uint32_t max_kbps = 0;        ///< receive bandwidth cap, 0 = none
   std::string abr_policy;       ///< "" = server default
   bool check_frame_codes = false; ///< verify stamped frame indices
+  uint32_t keepalive_s = 60;      ///< PING when idle this long
 };
 
 /// Parses argv (+ config file, default none). See server_options.

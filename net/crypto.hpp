@@ -64,6 +64,12 @@ result<bytes> x25519_shared(const bytes& priv, const bytes& peer_pub);
 /// True if `pub` has 32 bytes and is not a low-order point.
 bool is_valid_x25519_public(const bytes& pub);
 
+/// True for a 32-byte Ed25519 public key that is not a point of small
+/// order (in any encoding). OpenSSL 3 verifies signatures under such keys,
+/// e.g. key 01 00..00 accepts a fixed signature for every message, so a
+/// "proof of possession" with one proves nothing.
+bool is_valid_ed25519_public(const bytes& pub);
+
 // -- Ed25519 ------------------------------------------------------------------
 
 /// An Ed25519 key pair: `priv` is the 32-byte seed of RFC 8032.

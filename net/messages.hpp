@@ -197,9 +197,9 @@ typename Inspector::result_type inspect(Inspector& f, pong& x) {
   return f(caf::meta::type_name("pong"), x.nonce);
 }
 
-/// The bytes a client signs in HELLO: binds name and keys to this TLS
-/// connection (via the TLS exporter), so a proof cannot be replayed.
-std::vector<char> hello_transcript(const std::string& name,
+/// The bytes a client signs in HELLO: binds version, name and keys to this
+/// TLS connection (via the TLS exporter), so a proof cannot be replayed.
+std::vector<char> hello_transcript(uint16_t version, const std::string& name,
                                    const bytes& x25519_key,
                                    const bytes& ed25519_key,
                                    const bytes& channel_binding);

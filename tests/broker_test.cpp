@@ -122,7 +122,8 @@ struct fixture : test_node_fixture<> {
   /// Spawns the acceptor and makes it listen on the virtual port.
   void listen(uint32_t max_connections = 16) {
     auto ctx = std::make_shared<server_context>(server_context{
-      reg, std::make_shared<const session_settings>(), server_tls(creds),
+      reg, catalog_actor{}, std::make_shared<const session_settings>(),
+      server_tls(creds),
       max_connections});
     acc = mm.spawn_broker(acceptor,
                           std::shared_ptr<const server_context>{ctx});
@@ -204,7 +205,7 @@ struct fixture : test_node_fixture<> {
     auto binding = c.tls.export_keying_material(net::channel_binding_label,
                                                 32);
     CAF_REQUIRE(binding);
-    auto t = net::hello_transcript(name, c.id.x25519_pub, c.id.ed25519_pub,
+    auto t = net::hello_transcript(net::protocol_version, name, c.id.x25519_pub, c.id.ed25519_pub,
                                    *binding);
     auto sig = net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
     CAF_REQUIRE(sig);
@@ -301,7 +302,7 @@ CAF_TEST(a hello signed without the channel binding is refused) {
   CAF_REQUIRE(c.tls.handshake_done());
   // a proof that would pass in plain mode, replayable on any connection
   auto h = make_hello(c, "alice");
-  auto t = net::hello_transcript("alice", c.id.x25519_pub, c.id.ed25519_pub,
+  auto t = net::hello_transcript(net::protocol_version, "alice", c.id.x25519_pub, c.id.ed25519_pub,
                                  {});
   h.proof = *net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
   send_frame(c, h);

@@ -178,3 +178,21 @@ CAF_TEST(a changed peer key is a loud warning and blocks sending) {
   send_message(*alice, "bob", "ok then");
   CAF_CHECK(impostor->wait_for("[alice] ok then"));
 }
+
+CAF_TEST(an idle client stays connected through keep alive pings) {
+  // Regression: the console never sent PING, so the server's idle timeout
+  // dropped every quiet user.
+  live_server srv{{"--idle-timeout-s", "2"}};
+  auto alice = srv.client("alice", {"--keepalive-s", "1"});
+  CAF_REQUIRE(alice->wait_for("joined as alice"));
+  auto bob = srv.client("bob", {"--keepalive-s", "1"});
+  CAF_REQUIRE(bob->wait_for("4) quit"));
+  // a client that does not ping is dropped with a reason
+  auto quiet = srv.client("quiet", {"--keepalive-s", "30"});
+  CAF_REQUIRE(quiet->wait_for("joined as quiet"));
+  CAF_CHECK(quiet->wait_for("idle for too long", seconds{6}));
+  CAF_CHECK(alice->wait_for("* quiet left", seconds{2}));
+  // alice, quiet for as long, is still online
+  send_message(*bob, "alice", "still there?");
+  CAF_CHECK(alice->wait_for("[bob] still there?"));
+}

@@ -298,3 +298,33 @@ CAF_TEST(aead round trip and tampering for both ciphers) {
   CAF_CHECK(is_valid_aead(1) && is_valid_aead(2));
   CAF_CHECK(!is_valid_aead(0) && !is_valid_aead(3));
 }
+
+CAF_TEST(small order ed25519 keys never verify) {
+  // Regression: OpenSSL 3 accepts signature (R = identity, S = 0) under the
+  // identity key 01 00..00 for every message, which let a HELLO "prove"
+  // possession of a key nobody holds.
+  net::bytes identity_key(32, 0);
+  identity_key[0] = 1;
+  net::bytes forged(64, 0);
+  forged[0] = 1;
+  std::string msg = "any message at all";
+  CAF_CHECK(!net::is_valid_ed25519_public(identity_key));
+  CAF_CHECK(!net::ed25519_verify(identity_key, msg.data(), msg.size(),
+                                 forged));
+  // every small-order encoding, with either sign bit
+  for (auto hex : {"0000000000000000000000000000000000000000000000000000000000000000",
+                   "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+                   "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+                   "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                   "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+                   "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"}) {
+    auto key = net::from_hex(hex);
+    CAF_REQUIRE(key);
+    CAF_CHECK(!net::is_valid_ed25519_public(*key));
+    (*key)[31] |= 0x80;
+    CAF_CHECK(!net::is_valid_ed25519_public(*key));
+  }
+  // ordinary keys stay valid
+  for (int i = 0; i < 16; ++i)
+    CAF_CHECK(net::is_valid_ed25519_public(net::ed25519_generate().pub));
+}

@@ -23,6 +23,8 @@ class process {
 public:
   /// Starts `argv[0]` with arguments; stderr goes to the same capture.
   explicit process(std::vector<std::string> argv) {
+    // Writing to a program that already exited must fail, not kill us.
+    ::signal(SIGPIPE, SIG_IGN);
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
       return;

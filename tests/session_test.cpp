@@ -81,7 +81,7 @@ net::hello make_hello(const std::string& name, const net::identity& id,
   h.x25519_key = id.x25519_pub;
   h.ed25519_key = id.ed25519_pub;
   // Plain mode: no TLS, so the channel binding is empty.
-  auto t = net::hello_transcript(name, h.x25519_key, h.ed25519_key, {});
+  auto t = net::hello_transcript(net::protocol_version, name, h.x25519_key, h.ed25519_key, {});
   auto sig = net::ed25519_sign(id.ed25519_priv, t.data(), t.size());
   CAF_REQUIRE(sig);
   h.proof = std::move(*sig);
@@ -148,7 +148,7 @@ struct fixture : test_coordinator_fixture<> {
   client connect() {
     client c;
     c.conn = sys.spawn(conn_recorder);
-    c.sess = sys.spawn(session, c.conn, reg,
+    c.sess = sys.spawn(session, c.conn, reg, catalog_actor{},
                        std::make_shared<const session_settings>(cfg),
                        std::optional<net::tls_context>{}, std::string{"test"});
     c.watch = sys.spawn(watcher, c.sess);
@@ -297,7 +297,7 @@ CAF_TEST(a proof signed by another key is fatal bad_proof) {
   auto c = connect();
   auto h = make_hello("alice", c.id);
   auto other = net::identity::generate();
-  auto t = net::hello_transcript("alice", h.x25519_key, h.ed25519_key, {});
+  auto t = net::hello_transcript(net::protocol_version, "alice", h.x25519_key, h.ed25519_key, {});
   auto sig = net::ed25519_sign(other.ed25519_priv, t.data(), t.size());
   CAF_REQUIRE(sig);
   h.proof = *sig;
@@ -326,11 +326,25 @@ CAF_TEST(all zero and low order x25519 keys are fatal bad_key) {
     auto h = make_hello("alice", c.id);
     h.x25519_key = key;
     // a valid signature over the bad key: only the key check can refuse it
-    auto t = net::hello_transcript("alice", h.x25519_key, h.ed25519_key, {});
+    auto t = net::hello_transcript(net::protocol_version, "alice", h.x25519_key, h.ed25519_key, {});
     h.proof = *net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
     send_frame(c, h);
     check_fatal_close(c, net::errc::bad_key);
   }
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(a small order ed25519 key with a forged proof is fatal bad_key) {
+  // Regression: key 01 00..00 and signature (01 00..00, 0) verified under
+  // OpenSSL for any transcript, so this HELLO was accepted.
+  auto c = connect();
+  auto h = make_hello("mallory", c.id);
+  h.ed25519_key = net::bytes(32, 0);
+  h.ed25519_key[0] = 1;
+  h.proof = net::bytes(64, 0);
+  h.proof[0] = 1;
+  send_frame(c, h);
+  check_fatal_close(c, net::errc::bad_key);
   CAF_CHECK(online().empty());
 }
 

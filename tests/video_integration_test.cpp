@@ -112,3 +112,21 @@ CAF_TEST(an unknown video is refused and the session goes on) {
   c->write("\n1\n");
   CAF_CHECK(c->wait_for("online (1):"));
 }
+
+CAF_TEST(a policy the video cannot serve fails cleanly) {
+  // Regression: a stream that ended before PLAY_STARTED left the console
+  // waiting for a playback that never came.
+  live_server srv{{"--videos", sample_videos()}};
+  auto c = srv.client("viewer", {"--headless", "--abr-policy", "fixed:480"});
+  CAF_REQUIRE(c->wait_for("joined as viewer"));
+  c->write("3\n");
+  CAF_REQUIRE(c->wait_for("video (number or id"));
+  c->write("video_2\n");
+  CAF_CHECK(c->wait_for("playback failed: "));
+  CAF_CHECK(c->wait_for("480p"));
+  auto mark = c->output().size();
+  c->write("3\n");
+  CAF_CHECK(c->wait_for("video (number or id", seconds{10}, mark));
+  c->write("\n4\n");
+  CAF_CHECK_EQUAL(c->wait_exit(), 0);
+}

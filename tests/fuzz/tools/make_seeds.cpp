@@ -51,7 +51,7 @@ int main(int argc, char** argv) {
   // -- frame decoder: single frames, and two frames in one stream ------------
   auto dir = root + "/fuzz_frame_decoder";
   std::filesystem::create_directories(dir);
-  auto t = net::hello_transcript("alice", alice.x25519_pub, alice.ed25519_pub,
+  auto t = net::hello_transcript(net::protocol_version, "alice", alice.x25519_pub, alice.ed25519_pub,
                                  {});
   net::hello h{net::protocol_version, "alice", alice.x25519_pub,
                alice.ed25519_pub,
