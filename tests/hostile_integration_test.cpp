@@ -1,0 +1,296 @@
+#define CAF_SUITE hostile_integration
+#include <caf/test/unit_test.hpp>
+
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "net/error.hpp"
+#include "tests/integration.hpp"
+#include "tests/raw_client.hpp"
+
+// Each row of the bad-input table (docs/security.md) against the real
+// server: the offender gets a clear error or is dropped, and a bystander
+// pair keeps chatting.
+
+using namespace test_support;
+using namespace std::chrono;
+
+namespace {
+
+std::string hdr(uint32_t len, uint8_t type) {
+  return {static_cast<char>(len >> 24), static_cast<char>(len >> 16),
+          static_cast<char>(len >> 8), static_cast<char>(len),
+          static_cast<char>(type)};
+}
+
+std::vector<char> bytes_of(const std::string& s) {
+  return {s.begin(), s.end()};
+}
+
+/// Server RSS in KiB (from /proc).
+long rss_kib(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      in >> kib;
+      return kib;
+    }
+    std::getline(in, key);
+  }
+  return -1;
+}
+
+struct fixture {
+  live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate", "100",
+                   "--message-burst", "200"}};
+  raw_client alice{srv.port};
+  raw_client bob{srv.port};
+  uint32_t next_id = 1;
+
+  fixture() {
+    alice.join("alice");
+    bob.join("bob");
+  }
+
+  /// The bystanders still talk: alice -> bob arrives.
+  void bystanders_fine() {
+    net::bytes payload(64, static_cast<uint8_t>(next_id));
+    alice.send(net::send_message{next_id++, "bob", payload});
+    auto d = bob.wait_for<net::deliver>();
+    CAF_REQUIRE(d);
+    CAF_CHECK_EQUAL(d->from, "alice");
+    CAF_CHECK_EQUAL(d->envelope, payload);
+  }
+
+  /// `attacker` got a fatal error frame whose text contains `what`, then
+  /// was disconnected.
+  void fatal(raw_client& attacker, const std::string& what) {
+    auto e = attacker.wait_for<net::error_frame>();
+    CAF_REQUIRE(e);
+    CAF_CHECK(e->fatal);
+    CAF_MESSAGE("error sent: " << e->text);
+    CAF_CHECK(e->text.find(what) != std::string::npos);
+    CAF_CHECK(attacker.closed());
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(hostile, fixture)
+
+CAF_TEST(random bytes instead of tls) {
+  raw_client x{srv.port};
+  std::mt19937 rng{42};
+  std::string junk(4096, '\0');
+  for (auto& c : junk)
+    c = static_cast<char>(rng());
+  x.send_raw(junk);
+  CAF_CHECK(x.closed());
+  bystanders_fine();
+}
+
+CAF_TEST(an http request instead of tls) {
+  raw_client x{srv.port};
+  x.send_raw("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  CAF_CHECK(x.closed());
+  bystanders_fine();
+}
+
+CAF_TEST(garbage after the tls handshake) {
+  raw_client x{srv.port};
+  CAF_REQUIRE(x.handshake());
+  x.send_raw(std::string(512, '\x17'));
+  CAF_CHECK(x.closed());
+  bystanders_fine();
+}
+
+CAF_TEST(a length of two to the 32 minus one) {
+  raw_client x{srv.port};
+  CAF_REQUIRE(x.handshake());
+  x.send_plain(bytes_of(hdr(0xFFFFFFFF, 0x01)));
+  fatal(x, "exceeds the maximum");
+  bystanders_fine();
+}
+
+CAF_TEST(a length of zero) {
+  raw_client x{srv.port};
+  CAF_REQUIRE(x.handshake());
+  x.send_plain(bytes_of(hdr(0, 0x01)));
+  fatal(x, "frame length 0");
+  bystanders_fine();
+}
+
+CAF_TEST(a truncated frame then silence hits the handshake timeout) {
+  live_server quick{{"--handshake-timeout-ms", "500"}};
+  raw_client x{quick.port};
+  CAF_REQUIRE(x.handshake());
+  x.send_plain(bytes_of(hdr(100, 0x01) + "only a part"));
+  fatal(x, "timeout");
+}
+
+CAF_TEST(a client that says nothing is dropped) {
+  live_server quick{{"--handshake-timeout-ms", "500"}};
+  raw_client x{quick.port};
+  CAF_CHECK(x.closed(seconds{3}));
+}
+
+CAF_TEST(an unknown frame type after joining) {
+  raw_client x{srv.port};
+  x.join("mallory");
+  x.send_plain(bytes_of(hdr(1, 0x7e)));
+  fatal(x, "unknown frame type 0x7e");
+  bystanders_fine();
+}
+
+CAF_TEST(a wrong protocol version) {
+  raw_client x{srv.port};
+  CAF_REQUIRE(x.handshake());
+  auto h = x.make_hello("mallory");
+  h.version = 99;
+  x.send(h);
+  fatal(x, "unsupported protocol version 99");
+  bystanders_fine();
+}
+
+CAF_TEST(invalid names are refused and the connection may retry) {
+  raw_client x{srv.port};
+  CAF_REQUIRE(x.handshake());
+  for (auto name : {std::string{}, std::string(5000, 'a'),
+                    std::string{"bell\x07"}, std::string{"\xc3\x28"},
+                    std::string{"two words"}}) {
+    x.send(x.make_hello(name));
+    auto e = x.wait_for<net::error_frame>();
+    CAF_REQUIRE(e);
+    CAF_CHECK(!e->fatal);
+    CAF_CHECK_EQUAL(e->code, static_cast<uint8_t>(net::errc::bad_name));
+  }
+  x.send(x.make_hello("mallory"));
+  CAF_CHECK(x.wait_for<net::welcome>());
+  bystanders_fine();
+}
+
+CAF_TEST(invalid keys and a bad signature) {
+  {
+    raw_client x{srv.port};
+    CAF_REQUIRE(x.handshake());
+    auto h = x.make_hello("mallory");
+    h.x25519_key.assign(32, 0); // low order (all zero)
+    x.send(h);
+    fatal(x, "invalid public key");
+  }
+  {
+    raw_client x{srv.port};
+    CAF_REQUIRE(x.handshake());
+    auto h = x.make_hello("mallory");
+    h.proof[10] ^= 1;
+    x.send(h);
+    fatal(x, "proof of key possession failed");
+  }
+  bystanders_fine();
+}
+
+CAF_TEST(messages to self unknown and departed names) {
+  raw_client carol{srv.port};
+  carol.join("carol");
+  carol.send(net::send_message{1, "carol", {1}});
+  auto e1 = carol.wait_for<net::error_frame>();
+  CAF_REQUIRE(e1);
+  CAF_CHECK(!e1->fatal);
+  CAF_CHECK_EQUAL(e1->ref, 1u);
+  carol.send(net::send_message{2, "nobody", {1}});
+  auto e2 = carol.wait_for<net::error_frame>();
+  CAF_REQUIRE(e2);
+  CAF_CHECK_EQUAL(e2->ref, 2u);
+  CAF_CHECK(e2->text.find("unknown recipient 'nobody'") != std::string::npos);
+  {
+    raw_client dave{srv.port};
+    dave.join("dave");
+    dave.send(net::quit{});
+    CAF_CHECK(dave.closed());
+  }
+  std::this_thread::sleep_for(milliseconds{200}); // the leave is coalesced
+  carol.send(net::send_message{3, "dave", {1}});
+  auto e3 = carol.wait_for<net::error_frame>();
+  CAF_REQUIRE(e3);
+  CAF_CHECK_EQUAL(e3->ref, 3u);
+  bystanders_fine();
+}
+
+CAF_TEST(an oversized message) {
+  raw_client x{srv.port};
+  x.join("mallory");
+  x.send(net::send_message{1, "bob", net::bytes(200000, 7)});
+  fatal(x, "exceeds the maximum");
+  bystanders_fine();
+}
+
+CAF_TEST(a burst of ten thousand messages) {
+  raw_client x{srv.port};
+  x.join("flooder");
+  std::vector<char> burst;
+  for (uint32_t i = 0; i < 10000; ++i)
+    net::append_frame(burst, net::send_message{i, "alice", {1, 2, 3}});
+  x.send_plain(burst);
+  // throttled first (non-fatal errors), then disconnected with a reason
+  auto first = x.wait_for<net::error_frame>();
+  CAF_REQUIRE(first);
+  CAF_CHECK_EQUAL(first->code, static_cast<uint8_t>(net::errc::rate_limited));
+  CAF_CHECK(x.closed(seconds{10}));
+  // alice got at most the burst allowance, and bob still hears her
+  auto t0 = steady_clock::now();
+  bystanders_fine();
+  auto took = duration_cast<milliseconds>(steady_clock::now() - t0);
+  CAF_MESSAGE("bystander round trip after the flood: " << took.count()
+                                                      << " ms");
+  CAF_CHECK_LESS(took.count(), 2000);
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(sigterm tells every client and exits zero) {
+  live_server srv;
+  raw_client x{srv.port};
+  x.join("alice");
+  srv.proc->signal(SIGTERM);
+  auto e = x.wait_for<net::error_frame>();
+  CAF_REQUIRE(e);
+  CAF_CHECK_EQUAL(e->code, static_cast<uint8_t>(net::errc::shutdown));
+  CAF_CHECK(x.closed());
+  CAF_CHECK_EQUAL(srv.proc->wait_exit(seconds{5}), 0);
+}
+
+CAF_TEST(a client that never reads is cut off and memory stays bounded) {
+  live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate",
+                   "100000", "--message-burst", "100000"}};
+  raw_client sink{srv.port};
+  sink.join("sink"); // from now on, sink never reads again
+  raw_client pusher{srv.port};
+  pusher.join("pusher");
+  raw_client alice{srv.port};
+  alice.join("alice");
+  auto before = rss_kib(srv.proc->pid());
+  // Up to 60 MiB towards a reader that does not read: far beyond the
+  // 256 KiB backlog bound and the kernel's socket buffers.
+  net::bytes chunk(60000, 1);
+  std::optional<net::error_frame> gone;
+  for (uint32_t i = 0; i < 1000 && !gone; ++i) {
+    pusher.send(net::send_message{i, "sink", chunk});
+    if (i % 20 == 19)
+      gone = pusher.wait_for<net::error_frame>(milliseconds{1});
+  }
+  if (!gone)
+    gone = pusher.wait_for<net::error_frame>();
+  CAF_REQUIRE(gone);
+  CAF_CHECK_EQUAL(gone->code, static_cast<uint8_t>(net::errc::unknown_peer));
+  auto after = rss_kib(srv.proc->pid());
+  CAF_MESSAGE("server RSS " << before << " KiB -> " << after << " KiB");
+  CAF_CHECK_LESS(after - before, 64 * 1024); // nowhere near 60 MiB
+  // everyone else is fine
+  pusher.send(net::send_message{5000, "alice", {4, 2}});
+  auto d = alice.wait_for<net::deliver>();
+  CAF_REQUIRE(d);
+  CAF_CHECK_EQUAL(d->from, "pusher");
+}

@@ -1,0 +1,156 @@
+#pragma once
+
+// A hand-driven protocol peer for hostile-input tests: raw TCP, optional
+// TLS, arbitrary bytes or frames, no politeness.
+
+#include <chrono>
+#include <optional>
+#include <poll.h>
+#include <string>
+#include <vector>
+
+#include <caf/test/unit_test.hpp>
+
+#include "client/tcp_socket.hpp"
+#include "net/crypto.hpp"
+#include "net/frame.hpp"
+#include "net/identity.hpp"
+#include "net/messages.hpp"
+#include "net/tls_channel.hpp"
+
+namespace test_support {
+
+class raw_client {
+public:
+  explicit raw_client(uint16_t port) {
+    auto s = client::tcp_socket::connect("127.0.0.1", port);
+    CAF_REQUIRE(s);
+    sock_ = std::move(*s);
+  }
+
+  /// Plain bytes on the socket (no TLS).
+  void send_raw(const std::string& bytes) {
+    sock_.write_all(bytes.data(), bytes.size());
+  }
+
+  /// Completes a TLS 1.3 handshake; false if the server refused.
+  bool handshake() {
+    auto ctx = net::tls_context::client();
+    CAF_REQUIRE(ctx);
+    tls_.emplace(net::tls_channel::client(*ctx, ""));
+    tls_->start();
+    flush();
+    auto deadline = clock::now() + std::chrono::seconds{5};
+    while (!tls_->handshake_done() && !tls_->failed()
+           && clock::now() < deadline)
+      if (!pump(std::chrono::milliseconds{100}))
+        break;
+    return tls_->handshake_done();
+  }
+
+  /// Bytes inside TLS, as they are (may be a broken frame).
+  void send_plain(const std::vector<char>& bytes) {
+    tls_->write(bytes.data(), bytes.size());
+    flush();
+  }
+
+  template <class T>
+  void send(const T& msg) {
+    send_plain(net::encode_frame(msg));
+  }
+
+  /// HELLO with a fresh identity, signed over the channel binding.
+  net::hello make_hello(const std::string& name) {
+    auto binding = tls_->export_keying_material(net::channel_binding_label,
+                                                32);
+    CAF_REQUIRE(binding);
+    net::hello h{net::protocol_version, name, id_.x25519_pub,
+                 id_.ed25519_pub, {}};
+    auto t = net::hello_transcript(h.version, name, h.x25519_key,
+                                   h.ed25519_key, *binding);
+    h.proof = *net::ed25519_sign(id_.ed25519_priv, t.data(), t.size());
+    return h;
+  }
+
+  /// TLS + HELLO; waits for WELCOME.
+  void join(const std::string& name) {
+    CAF_REQUIRE(handshake());
+    send(make_hello(name));
+    CAF_REQUIRE(wait_for<net::welcome>());
+  }
+
+  /// Reads until a frame of type T arrives (earlier frames are kept).
+  template <class T>
+  std::optional<T> wait_for(std::chrono::milliseconds timeout
+                            = std::chrono::seconds{5}) {
+    auto deadline = clock::now() + timeout;
+    for (;;) {
+      for (auto i = frames_.begin(); i != frames_.end(); ++i)
+        if (i->type == T::wire_type) {
+          auto x = net::decode_payload<T>(*i);
+          frames_.erase(i);
+          if (x)
+            return std::move(*x);
+          return std::nullopt;
+        }
+      auto left = deadline - clock::now();
+      if (left <= clock::duration::zero() || closed_)
+        return std::nullopt;
+      pump(std::chrono::duration_cast<std::chrono::milliseconds>(left));
+    }
+  }
+
+  /// True once the server closed the socket (waits up to `timeout`).
+  bool closed(std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
+    auto deadline = clock::now() + timeout;
+    while (!closed_ && clock::now() < deadline)
+      pump(std::chrono::milliseconds{50});
+    return closed_;
+  }
+
+  const net::identity& identity() const {
+    return id_;
+  }
+
+private:
+  using clock = std::chrono::steady_clock;
+
+  void flush() {
+    std::vector<char> out;
+    tls_->take_output(out);
+    if (!out.empty())
+      sock_.write_all(out.data(), out.size());
+  }
+
+  /// Reads once; false when the socket closed.
+  bool pump(std::chrono::milliseconds wait) {
+    pollfd fd{sock_.fd(), POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(wait.count())) <= 0)
+      return !closed_;
+    char buf[65536];
+    auto n = ::read(sock_.fd(), buf, sizeof(buf));
+    if (n <= 0) {
+      closed_ = true;
+      return false;
+    }
+    if (!tls_)
+      return true;
+    tls_->feed(buf, static_cast<size_t>(n));
+    std::vector<char> plain;
+    tls_->read_plaintext(plain);
+    flush();
+    decoder_.feed(plain.data(), plain.size());
+    while (auto f = decoder_.next())
+      frames_.push_back(std::move(*f));
+    return true;
+  }
+
+  client::tcp_socket sock_;
+  std::optional<net::tls_channel> tls_;
+  net::identity id_ = net::identity::generate();
+  net::frame_decoder decoder_{16 << 20};
+  std::vector<net::frame> frames_;
+  bool closed_ = false;
+};
+
+} // namespace test_support
