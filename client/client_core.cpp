@@ -140,6 +140,7 @@ void client_core::handle_frame(const net::frame& f) {
       if (!e)
         return fail("malformed ERROR frame");
       auto code = static_cast<net::errc>(e->code);
+      last_error_ = code;
       if (!joined_ && !e->fatal
           && (code == net::errc::name_taken || code == net::errc::bad_name)) {
         if (ev_.on_name_refused)

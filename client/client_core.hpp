@@ -109,6 +109,11 @@ public:
   const net::identity& identity() const {
     return id_;
   }
+  /// Code of the last error frame from the server (errc::ok if none).
+  net::errc last_error_code() const {
+    return last_error_;
+  }
+
   /// Peers whose key changed and is not yet accepted.
   const std::set<std::string>& blocked() const {
     return blocked_;
@@ -141,6 +146,7 @@ private:
   uint64_t counter_;
   uint32_t next_id_ = 1;
   bool hello_pending_ = false;
+  net::errc last_error_ = net::errc::ok;
   bool joined_ = false;
   bool welcomed_ = false;     ///< WELCOME arrived
   bool have_snapshot_ = false; ///< the first directory snapshot arrived

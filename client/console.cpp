@@ -133,11 +133,21 @@ public:
     return eof_ && lines_.empty();
   }
 
+  /// True when some waiting line equals `text` (after trimming).
+  bool peek_is(const std::string& text) const;
+
 private:
   std::string pending_;
   std::vector<std::string> lines_;
   bool eof_ = false;
 };
+
+bool line_reader::peek_is(const std::string& text) const {
+  for (auto& l : lines_)
+    if (trim(l) == text)
+      return true;
+  return false;
+}
 
 class console {
 public:
@@ -169,6 +179,11 @@ private:
   void list_clients();
   void flush_socket();
   int finish(int code);
+  /// One connection: connect, join, serve the menu. The exit code, or -1
+  /// when the connection was lost and a reconnect makes sense.
+  int serve(const std::string& name, bool first);
+  /// Sleeps `delay` while watching stdin; true when the user quit.
+  bool wait_or_quit(std::chrono::seconds delay);
 
   const config::client_options& opts_;
   printer out_;
@@ -181,6 +196,10 @@ private:
   state state_ = state::naming;
   std::vector<std::string> recipients_;
   bool pin_on_connect_ = false;
+  bool lost_ = false; ///< the connection dropped (not a refusal)
+  std::string server_id_; ///< host:port
+  net::identity identity_;
+  std::optional<net::tls_context> tls_;
   int exit_code_ = -1;
 };
 
@@ -367,33 +386,81 @@ int console::run() {
   }
   if (created)
     out_.line("created a new identity in " + opts_.key_file);
-  auto server_id = opts_.host + ":" + std::to_string(opts_.port);
-  std::string pin = opts_.server_fingerprint;
-  std::string pinned;
-  if (pin.empty() && !opts_.accept_new_fingerprint) {
-    // Use the fingerprint pinned on first use, if any.
-    if (known_->check(server_id, "", &pinned)
-        != net::known_servers::verdict::unknown)
-      pin = pinned;
-  }
-  pin_on_connect_ = pin.empty() || opts_.accept_new_fingerprint;
+  identity_ = std::move(*id);
   auto ctx = net::tls_context::client();
   if (!ctx) {
     std::cerr << "chat-client: " << net::describe(ctx.error()) << std::endl;
     return 1;
   }
+  tls_ = std::move(*ctx);
+  // Reconnect with backoff when the server goes away; identity and name
+  // are kept. 4 or end of input while waiting quits.
+  std::string name = opts_.name;
+  auto backoff = std::chrono::seconds{1};
+  for (bool first = true;; first = false) {
+    auto code = serve(name, first);
+    if (code >= 0)
+      return code;
+    if (core_ && core_->joined()) {
+      name = core_->name();
+      backoff = std::chrono::seconds{1};
+    }
+    if (video_)
+      video_->cancel();
+    out_.event("! connection to the server lost; reconnecting in "
+               + std::to_string(backoff.count())
+               + " s (4 or end of input quits)");
+    if (wait_or_quit(backoff))
+      return 0;
+    backoff = std::min(backoff * 2, std::chrono::seconds{30});
+  }
+}
+
+bool console::wait_or_quit(std::chrono::seconds delay) {
+  auto until = std::chrono::steady_clock::now() + delay;
+  for (;;) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      until - std::chrono::steady_clock::now());
+    if (left.count() <= 0)
+      return false;
+    pollfd fd{STDIN_FILENO, POLLIN, 0};
+    if (!in_.eof() && ::poll(&fd, 1, static_cast<int>(left.count())) > 0)
+      in_.fill();
+    if (in_.peek_is("4") || in_.eof())
+      return true;
+  }
+}
+
+int console::serve(const std::string& name, bool first) {
+  exit_code_ = -1;
+  lost_ = false;
+  sock_.reset();
+  server_id_ = opts_.host + ":" + std::to_string(opts_.port);
+  std::string pin = opts_.server_fingerprint;
+  std::string pinned;
+  if (pin.empty() && !opts_.accept_new_fingerprint) {
+    // Use the fingerprint pinned on first use, if any.
+    if (known_->check(server_id_, "", &pinned)
+        != net::known_servers::verdict::unknown)
+      pin = pinned;
+  }
+  pin_on_connect_ = pin.empty() || opts_.accept_new_fingerprint;
   auto s = tcp_socket::connect(opts_.host, opts_.port);
   if (!s) {
-    std::cerr << "chat-client: " << net::describe(s.error()) << std::endl;
-    return 2;
+    if (first) {
+      std::cerr << "chat-client: " << net::describe(s.error()) << std::endl;
+      return 2;
+    }
+    out_.event("! " + net::describe(s.error()));
+    return -1;
   }
   sock_.emplace(std::move(*s));
   client_events ev;
   ev.on_connected = [&](const std::string& fp) {
-    out_.line("connected to " + server_id + ", server fingerprint " + fp);
+    out_.line("connected to " + server_id_ + ", server fingerprint " + fp);
     if (pin_on_connect_) {
-      known_->pin(server_id, fp);
-      out_.line("pinned this fingerprint for " + server_id
+      known_->pin(server_id_, fp);
+      out_.line("pinned this fingerprint for " + server_id_
                 + " (trust on first use)");
     }
   };
@@ -417,7 +484,7 @@ int console::run() {
     if (text.find("pin") != std::string::npos
         || text.find("fingerprint") != std::string::npos)
       out_.event("! " + text + "\n! The server's certificate is not the one "
-                 "pinned for " + server_id + ". If you trust the change, run "
+                 "pinned for " + server_id_ + ". If you trust the change, run "
                  "again with --accept-new-fingerprint.");
     else
       out_.event("! " + text);
@@ -446,7 +513,7 @@ int console::run() {
   ev.on_other_frame = [&](const net::frame& f) {
     video_->on_frame(*core_, f);
   };
-  core_ = std::make_unique<client_core>(*ctx, pin, std::move(*id), &*trust_,
+  core_ = std::make_unique<client_core>(*tls_, pin, identity_, &*trust_,
                                         std::move(ev));
   player_settings video_cfg;
   video_cfg.headless = opts_.headless;
@@ -465,12 +532,12 @@ int console::run() {
     out_.prompt("video (number or id, empty to cancel): ");
   };
   core_->start();
-  if (opts_.name.empty()) {
+  if (name.empty()) {
     state_ = state::naming;
     out_.prompt("your name: ");
   } else {
     state_ = state::connecting;
-    core_->choose_name(opts_.name);
+    core_->choose_name(name);
   }
   flush_socket();
   auto ready_for_input = [&] {
@@ -523,7 +590,7 @@ int console::run() {
       if (n <= 0) {
         if (exit_code_ < 0) {
           out_.event("! the server closed the connection");
-          exit_code_ = 2;
+          lost_ = true;
         }
         break;
       }
@@ -553,6 +620,10 @@ int console::run() {
     if (in_.eof() && ready_for_input() && !video_->playing())
       return finish(0);
   }
+  // A dropped connection or a server shutdown is worth another try; a
+  // refusal (pin, proof, full) is not.
+  if (lost_ || core_->last_error_code() == net::errc::shutdown)
+    return -1;
   return finish(exit_code_ < 0 ? 0 : exit_code_);
 }
 

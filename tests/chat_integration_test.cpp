@@ -196,3 +196,27 @@ CAF_TEST(an idle client stays connected through keep alive pings) {
   send_message(*bob, "alice", "still there?");
   CAF_CHECK(alice->wait_for("[bob] still there?"));
 }
+
+CAF_TEST(the client reconnects with its identity after the server restarts) {
+  live_server srv;
+  auto alice = srv.joined("alice");
+  alice->write("f alice\n");
+  auto m = alice->wait_for_regex("key fingerprint of alice: ([0-9a-f ]+)");
+  CAF_REQUIRE(m);
+  std::string fp = (*m)[1];
+  srv.proc->signal(SIGKILL);
+  CAF_REQUIRE(srv.proc->wait_exit());
+  CAF_CHECK(alice->wait_for("connection to the server lost; reconnecting"));
+  // the same server (same data dir: same certificate) on the same port
+  process again{{binary("chat-server"), "--config", "/dev/null", "--port",
+                 std::to_string(srv.port), "--data-dir", srv.dir / "data",
+                 "--videos", srv.dir / "videos"}};
+  CAF_REQUIRE(again.wait_for("listening on"));
+  auto mark = alice->output().size();
+  CAF_CHECK(alice->wait_for("joined as alice", seconds{20}, mark));
+  alice->write("f alice\n");
+  CAF_CHECK(alice->wait_for("key fingerprint of alice: " + fp, seconds{5},
+                            mark));
+  alice->write("4\n");
+  CAF_CHECK_EQUAL(alice->wait_exit(), 0);
+}
