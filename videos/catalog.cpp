@@ -120,19 +120,11 @@ uint32_t map_frame(const timeline& t, uint32_t fps_milli, uint32_t frames,
 }
 
 net::video_info video_entry::info() const {
-  net::video_info x;
-  x.id = id;
-  for (auto& r : renditions)
-    x.heights.push_back(r.height);
-  x.duration_ms = time.duration_ms();
-  x.fps_milli = time.fps_milli;
-  x.frames = time.frames;
-  return x;
+  return make_video_info(id, renditions, time);
 }
 
 uint32_t video_entry::rendition_frame(size_t r, uint32_t i) const {
-  auto& x = renditions.at(r);
-  return map_frame(time, x.fps_milli, x.frames, i);
+  return rendition_frame_of(renditions, time, r, i);
 }
 
 const video_entry* catalog::find(const std::string& request) const {

@@ -72,6 +72,29 @@ uint32_t map_frame(const timeline& t, uint32_t fps_milli, uint32_t frames,
                    uint32_t i);
 
 /// One video: its renditions (ascending height) and timeline.
+/// The listing of a video whose renditions have `height`, `fps_milli` and
+/// `frames` (catalog entries and ready sources alike).
+template <class Renditions>
+net::video_info make_video_info(const std::string& id, const Renditions& rs,
+                                const timeline& t) {
+  net::video_info x;
+  x.id = id;
+  for (auto& r : rs)
+    x.heights.push_back(r.height);
+  x.duration_ms = t.duration_ms();
+  x.fps_milli = t.fps_milli;
+  x.frames = t.frames;
+  return x;
+}
+
+/// Frame of rendition `r` shown at timeline index `i`.
+template <class Renditions>
+uint32_t rendition_frame_of(const Renditions& rs, const timeline& t, size_t r,
+                            uint32_t i) {
+  auto& x = rs.at(r);
+  return map_frame(t, x.fps_milli, x.frames, i);
+}
+
 struct video_entry {
   std::string id;
   std::vector<rendition> renditions;

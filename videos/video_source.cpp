@@ -5,19 +5,11 @@
 namespace video {
 
 net::video_info video_source::info() const {
-  net::video_info x;
-  x.id = id;
-  for (auto& r : renditions)
-    x.heights.push_back(r.height);
-  x.duration_ms = time.duration_ms();
-  x.fps_milli = time.fps_milli;
-  x.frames = time.frames;
-  return x;
+  return make_video_info(id, renditions, time);
 }
 
 uint32_t video_source::rendition_frame(size_t r, uint32_t i) const {
-  auto& x = renditions.at(r);
-  return map_frame(time, x.fps_milli, x.frames, i);
+  return rendition_frame_of(renditions, time, r, i);
 }
 
 net::result<video_source_ptr>
