@@ -67,6 +67,8 @@ int main(int argc, char** argv) {
   settings->max_outgoing_bytes = opts->max_outgoing_bytes;
   settings->message_rate = opts->message_rate;
   settings->message_burst = opts->message_burst;
+  settings->byte_rate = opts->byte_rate;
+  settings->byte_burst = opts->byte_burst;
   settings->handshake_timeout = std::chrono::milliseconds{
     opts->handshake_timeout_ms};
   settings->idle_timeout = std::chrono::seconds{opts->idle_timeout_s};

@@ -94,17 +94,23 @@ void emit_error(session_actor* self, net::errc code, std::string text,
     close(self, text);
 }
 
-/// Takes one token of the session's bucket; false when it is empty.
-bool take_token(session_actor* self) {
+/// Takes one message and `size` bytes from the session's two token
+/// buckets; false (taking nothing) when either is short.
+bool take_tokens(session_actor* self, size_t size) {
   auto& st = self->state;
+  auto& cfg = *st.settings;
   auto now = self->clock().now();
   std::chrono::duration<double> elapsed = now - st.last_refill;
   st.last_refill = now;
-  st.tokens = std::min(st.settings->message_burst,
-                       st.tokens + elapsed.count() * st.settings->message_rate);
-  if (st.tokens < 1)
+  st.tokens = std::min(cfg.message_burst,
+                       st.tokens + elapsed.count() * cfg.message_rate);
+  st.byte_tokens = std::min(cfg.byte_burst,
+                            st.byte_tokens + elapsed.count() * cfg.byte_rate);
+  auto bytes = static_cast<double>(size);
+  if (st.tokens < 1 || st.byte_tokens < bytes)
     return false;
   st.tokens -= 1;
+  st.byte_tokens -= bytes;
   return true;
 }
 
@@ -185,12 +191,14 @@ void handle_send(session_actor* self, const net::frame& f) {
   if (!msg)
     return emit_error(self, net::errc::protocol, net::describe(msg.error()),
                       true);
-  if (!take_token(self)) {
+  if (!take_tokens(self, msg->envelope.size())) {
     if (++st.strikes > st.settings->message_burst)
       return emit_error(self, net::errc::rate_limited,
-                        "disconnected: too many messages (limit "
+                        "disconnected: sending too much (limits "
                           + std::to_string(st.settings->message_rate)
-                          + "/s)",
+                          + " messages/s, "
+                          + std::to_string(st.settings->byte_rate)
+                          + " bytes/s)",
                         true);
     return emit_error(self, net::errc::rate_limited,
                       "message to '" + msg->to
@@ -394,6 +402,7 @@ caf::behavior session(session_actor* self, caf::actor connection,
   st.decoder = net::frame_decoder{settings->max_frame_size};
   st.peer = std::move(peer);
   st.tokens = settings->message_burst;
+  st.byte_tokens = settings->byte_burst;
   st.last_refill = self->clock().now();
   st.last_activity = st.last_refill;
   if (tls)

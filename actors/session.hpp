@@ -38,6 +38,8 @@ struct session_settings {
   uint64_t max_outgoing_bytes = 8 << 20;
   double message_rate = 200;
   double message_burst = 400;
+  double byte_rate = 1 << 20;  ///< envelope bytes per second
+  double byte_burst = 8 << 20; ///< envelope bytes in a burst
   std::chrono::milliseconds handshake_timeout{10000};
   std::chrono::seconds idle_timeout{300};
   bool log_frames = false;
@@ -68,7 +70,8 @@ struct session_state {
   std::string peer; ///< for log lines
   uint64_t bytes_queued = 0; ///< handed to the connection
   uint64_t bytes_sent = 0;   ///< confirmed written to the socket
-  double tokens = 0;
+  double tokens = 0;      ///< messages the session may send now
+  double byte_tokens = 0; ///< envelope bytes the session may send now
   caf::actor_clock::time_point last_refill;
   uint32_t strikes = 0; ///< messages refused by the rate limit in a row
   uint32_t handshake_generation = 0;

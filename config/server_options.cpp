@@ -49,6 +49,10 @@ net::result<server_options> parse_server_options(int argc,
     ("message-burst",
      po::value(&o.message_burst)->default_value(o.message_burst),
      "messages a session may send in a burst (bucket depth)")
+    ("byte-rate", po::value(&o.byte_rate)->default_value(o.byte_rate),
+     "envelope bytes per second per session (token-bucket rate)")
+    ("byte-burst", po::value(&o.byte_burst)->default_value(o.byte_burst),
+     "envelope bytes a session may send in a burst (bucket depth)")
     ("max-outgoing-bytes",
      po::value(&o.max_outgoing_bytes)->default_value(o.max_outgoing_bytes),
      "unsent bytes per session before chat closes it / video skips")
@@ -114,6 +118,10 @@ net::result<server_options> parse_server_options(int argc,
   if (!(o.message_rate > 0) || !(o.message_burst >= 1))
     return option_error("message-rate",
                         "rate must be > 0 and burst at least 1");
+  if (!(o.byte_rate > 0) || o.byte_burst < o.max_frame_size)
+    return option_error("byte-rate",
+                        "rate must be > 0 and byte-burst at least "
+                        "max-frame-size");
   if (o.buffer_target_ms < 100 || o.buffer_target_ms > 60000)
     return option_error("buffer-target-ms", "must be 100-60000");
   if (o.max_inflight_frames < 1)

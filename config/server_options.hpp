@@ -22,6 +22,8 @@ struct server_options {
   uint32_t max_name_length = 32;
   double message_rate = 200;   ///< messages per second per session
   double message_burst = 400;  ///< token-bucket depth
+  double byte_rate = 1 << 20;  ///< envelope bytes per second per session
+  double byte_burst = 8 << 20; ///< envelope bytes in a burst
   uint64_t max_outgoing_bytes = 8 << 20; ///< per-session send backlog
   uint32_t handshake_timeout_ms = 10000;
   uint32_t idle_timeout_s = 300;

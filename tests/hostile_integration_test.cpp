@@ -264,7 +264,8 @@ CAF_TEST(sigterm tells every client and exits zero) {
 
 CAF_TEST(a client that never reads is cut off and memory stays bounded) {
   live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate",
-                   "100000", "--message-burst", "100000"}};
+                   "100000", "--message-burst", "100000", "--byte-rate",
+                   "1e10", "--byte-burst", "1e10"}};
   raw_client sink{srv.port};
   sink.join("sink"); // from now on, sink never reads again
   raw_client pusher{srv.port};

@@ -566,6 +566,36 @@ CAF_TEST(the rate limit refuses a burst then recovers) {
   CAF_CHECK_EQUAL(conn(alice).closes, 0);
 }
 
+CAF_TEST(the byte budget limits large messages) {
+  cfg.message_rate = 1000;
+  cfg.message_burst = 1000;
+  cfg.byte_rate = 1000;
+  cfg.byte_burst = 2500;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  for (uint32_t id = 1; id <= 3; ++id) {
+    auto m = msg_to("bob", id);
+    m.envelope.assign(1000, static_cast<uint8_t>(id));
+    send_frame(alice, m);
+  }
+  // 2 x 1000 bytes fit the 2500-byte bucket, the third does not
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 2u);
+  auto e = last_error(alice);
+  CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(e.code, code(net::errc::rate_limited));
+  CAF_CHECK_EQUAL(e.ref, 3u);
+  // small messages still pass: only the bytes ran short
+  send_frame(alice, msg_to("bob", 4));
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 3u);
+  // a second refills 1000 bytes
+  advance_time(1s);
+  drain();
+  auto m = msg_to("bob", 5);
+  m.envelope.assign(1000, 5);
+  send_frame(alice, m);
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 4u);
+}
+
 CAF_TEST(more strikes than the burst disconnect) {
   cfg.message_rate = 1;
   cfg.message_burst = 3;
