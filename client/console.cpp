@@ -555,7 +555,9 @@ int console::serve(const std::string& name, bool first) {
     auto now = clock::now();
     std::chrono::duration<double> dt = now - last_refill;
     last_refill = now;
-    read_budget = std::min(bytes_per_sec / 4 + 16384,
+    // A bucket of 50 ms, like a real link's queue: deeper buckets let
+    // whole frames through at memory speed and fool throughput estimates.
+    read_budget = std::min(std::max(bytes_per_sec / 20, 16384.0),
                            read_budget + dt.count() * bytes_per_sec);
   };
   std::vector<char> buf(65536);

@@ -95,15 +95,23 @@ void video_player::on_frame(net::video_frame&& msg, player_time now) {
   summary_.received_indices.push_back(msg.index);
   // Throughput: frames that arrive back to back were sent in a burst, so
   // their rate is the link's; the 2 s average is a lower bound.
+  // Frames that came in the run's first read took no measurable time, so
+  // only bytes of later reads count against the span (microseconds: a
+  // loopback burst takes well under a millisecond).
   if (!arrivals_.empty() && now - arrivals_.back().first < interval_ / 2) {
-    auto span = duration_cast<milliseconds>(now - run_start_).count();
-    run_bytes_ += size;
-    if (++run_frames_ >= 3 && span > 0)
-      burst_kbps_ = static_cast<uint32_t>(run_bytes_ * 8 / span);
+    auto span = duration_cast<std::chrono::microseconds>(now - run_start_).count();
+    if (span > 0) {
+      run_bytes_ += size;
+      if (++run_frames_ >= 3) {
+        burst_kbps_ = static_cast<uint32_t>(
+          std::min<uint64_t>(run_bytes_ * 8 * 1000 / span, 10000000));
+        burst_at_ = now;
+      }
+    }
   } else {
     run_start_ = now;
     run_bytes_ = 0;
-    run_frames_ = 1;
+    run_frames_ = 0;
   }
   arrivals_.emplace_back(now, size);
   while (now - arrivals_.front().first > std::chrono::seconds(2))
@@ -160,6 +168,12 @@ uint32_t video_player::throughput_kbps(player_time now) const {
     if (span >= milliseconds(100))
       avg = static_cast<uint32_t>(bytes * 8 / span.count());
   }
+  // A burst says what the link could do recently. Paced frames cannot
+  // show spare capacity, so the estimate must outlive the ABR's two
+  // hysteresis decisions; after 10 s it is dropped (a link that degrades
+  // drains the buffer, and the ABR steps down on the buffer alone).
+  if (now - burst_at_ > std::chrono::seconds(10))
+    return avg;
   return std::max(avg, burst_kbps_);
 }
 

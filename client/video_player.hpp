@@ -154,6 +154,7 @@ private:
   player_time last_stats_;
   std::deque<std::pair<player_time, size_t>> arrivals_; ///< last 2 s
   uint32_t burst_kbps_ = 0;
+  player_time burst_at_; ///< when burst_kbps_ was measured
   player_time run_start_; ///< first arrival of the current burst
   uint64_t run_bytes_ = 0;
   uint32_t run_frames_ = 0;

@@ -26,6 +26,20 @@ const std::string& sample_videos() {
   return path;
 }
 
+/// A longer synthetic sample (8 s), long enough for adaptation to climb.
+const std::string& long_sample() {
+  static temp_dir dir;
+  static bool made = [] {
+    process gen{{binary("make-sample-videos"), "--out", dir / "videos",
+                 "--source", "/nonexistent", "--seconds", "8"}};
+    auto code = gen.wait_exit(seconds{180});
+    return code && *code == 0;
+  }();
+  CAF_REQUIRE(made);
+  static std::string path = dir / "videos";
+  return path;
+}
+
 /// Plays video_2 headless with `policy`; returns the client's output once
 /// the playback summary is complete.
 std::string play(live_server& srv, const std::string& name,
@@ -142,4 +156,36 @@ CAF_TEST(a policy the video cannot serve fails cleanly) {
   CAF_CHECK(c->wait_for("video (number or id", seconds{10}, mark));
   c->write("\n4\n");
   CAF_CHECK_EQUAL(c->wait_exit(), 0);
+}
+
+CAF_TEST(a throttled client settles low while an unthrottled one climbs) {
+  live_server srv{{"--videos", long_sample()}};
+  // Warm the frame cache so that both start at once.
+  play(srv, "warmup", "fixed:240");
+  auto start = [&](const std::string& name, std::vector<std::string> extra) {
+    extra.insert(extra.end(), {"--headless", "--abr-policy", "adaptive"});
+    auto c = srv.client(name, extra);
+    CAF_REQUIRE(c->wait_for("joined as " + name));
+    c->write("3\n");
+    CAF_REQUIRE(c->wait_for("video_2"));
+    c->write("video_2\n");
+    return c;
+  };
+  auto fast = start("fast", {});
+  auto slow = start("slow", {"--max-kbps", "3000"});
+  CAF_REQUIRE(fast->wait_for("arrival order:", seconds{60}));
+  CAF_REQUIRE(slow->wait_for("arrival order:", seconds{60}));
+  auto& f = fast->output();
+  auto& s = slow->output();
+  CAF_MESSAGE("fast: " << find(f, "rendition switches[^\\n]*").str());
+  CAF_MESSAGE("slow: " << find(s, "rebuffers[^\\n]*").str());
+  // unthrottled: reaches the top rendition
+  CAF_CHECK(f.find("-> 1080p") != f.npos);
+  // ~3 Mbit/s: 720p needs ~3.3, so it stays at 240p and never stalls
+  CAF_CHECK(s.find("rebuffers 0 (0 ms)") != s.npos);
+  CAF_CHECK(s.find("-> 720p") == s.npos);
+  CAF_CHECK(s.find("-> 1080p") == s.npos);
+  // and still gets every frame (8 s at 25 fps)
+  CAF_CHECK_EQUAL(find(s, "frames shown of ([0-9]+) received").str(1), "200");
+  CAF_CHECK_EQUAL(find(f, "frames shown of ([0-9]+) received").str(1), "200");
 }
