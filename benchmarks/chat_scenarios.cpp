@@ -313,7 +313,7 @@ result run_relay(const options& o, const target& t) {
   for (auto now = t0; now < end; now = now_s()) {
     auto due = static_cast<uint64_t>((now - t0) * o.rate);
     if (due > sent)
-      max_lag = std::max(max_lag, double(due - sent) / o.rate);
+      max_lag = std::max(max_lag, (now - t0) - double(sent) / o.rate);
     while (sent < due) {
       auto& f = flows[rr];
       rr = (rr + 1) % flows.size();

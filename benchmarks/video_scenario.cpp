@@ -23,6 +23,7 @@ struct viewer {
   uint32_t stream_id = 0;
   bool started = false;
   bool done = false;
+  bool stopping = false; ///< stop sent: no more acks
   uint8_t end_reason = 0;
   double fps = 25;
   uint32_t frames_total = 0;
@@ -51,7 +52,7 @@ result run_video(const options& o, const target& t) {
   sim_loop loop{t.host, t.port, t.fingerprint};
   std::vector<sim_client*> cl(m + 1, nullptr);
   auto ack = [&](sim_client& c, viewer& v, double now) {
-    if (v.highest < 0 || v.done)
+    if (v.highest < 0 || v.done || v.stopping)
       return;
     auto played_ms = std::max(0.0, (now - v.t_first) * 1000 - o.startup_ms);
     auto buffered_ms = std::max(0.0, (v.highest + 1) / v.fps * 1000
@@ -184,6 +185,7 @@ result run_video(const options& o, const target& t) {
       return r;
     }
     if (!wv.done) {
+      wv.stopping = true;
       wc.core->send_frame(net::video_control{
         wv.stream_id, static_cast<uint8_t>(net::video_op::stop), 0});
       loop.flush(wc);
