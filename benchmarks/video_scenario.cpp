@@ -52,7 +52,10 @@ result run_video(const options& o, const target& t) {
   sim_loop loop{t.host, t.port, t.fingerprint};
   std::vector<sim_client*> cl(m + 1, nullptr);
   auto ack = [&](sim_client& c, viewer& v, double now) {
-    if (v.highest < 0 || v.done || v.stopping)
+    // Once the last frame is in there is nothing left to credit, and the
+    // server may already have ended the stream (an ack would be refused).
+    if (v.highest < 0 || v.done || v.stopping
+        || (v.frames_total > 0 && v.highest + 1 >= int64_t{v.frames_total}))
       return;
     auto played_ms = std::max(0.0, (now - v.t_first) * 1000 - o.startup_ms);
     auto buffered_ms = std::max(0.0, (v.highest + 1) / v.fps * 1000
