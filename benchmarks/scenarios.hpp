@@ -5,6 +5,7 @@
 // the table and JSON line, plus the failures that make the exit code 1.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,9 @@ struct result {
   uint64_t errors = 0;
   std::vector<std::string> failures; ///< convergence failures etc.
   std::vector<std::string> error_samples;
+  /// Server ERRORs that are a known, harmless race (counted apart).
+  std::function<bool(const std::string&)> benign;
+  uint64_t benign_count = 0;
   void error(const std::string& what) {
     ++errors;
     if (error_samples.size() < 5)
