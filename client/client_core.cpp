@@ -163,6 +163,8 @@ void client_core::handle_frame(const net::frame& f) {
       auto d = net::decode_payload<net::deliver>(f);
       if (!d)
         return fail("malformed DELIVER frame");
+      if (ev_.on_deliver_raw)
+        return ev_.on_deliver_raw(*d);
       auto i = directory_.find(d->from);
       if (i == directory_.end()) {
         if (ev_.on_warning)

@@ -38,6 +38,11 @@ struct client_events {
     on_message;
   /// Frames the core does not handle itself (video).
   std::function<void(const net::frame&)> on_other_frame;
+  /// chat-bench only: when set, a decoded DELIVER is handed here instead of
+  /// being verified and decrypted (pre-sealed envelopes are replays by
+  /// design, so the bench counts routing at the frame level). Leave empty
+  /// in a real client: nothing is verified on this path.
+  std::function<void(const net::deliver&)> on_deliver_raw;
 };
 
 /// Outcome of send_text: who got an envelope and who did not, and why.

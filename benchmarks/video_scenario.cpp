@@ -1,0 +1,280 @@
+// video: viewers play a video like the real player does (acks with the
+// highest index, a simulated buffer from a playout clock, throughput) and
+// count frames that arrive before their playout deadline.
+
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "benchmarks/bench_support.hpp"
+#include "benchmarks/scenarios.hpp"
+#include "net/video_messages.hpp"
+
+namespace bench {
+
+namespace {
+
+double round2(double x) {
+  return std::round(x * 100) / 100;
+}
+
+struct viewer {
+  uint32_t stream_id = 0;
+  bool started = false;
+  bool done = false;
+  bool stopping = false; ///< stop sent: no more acks
+  uint8_t end_reason = 0;
+  double fps = 25;
+  uint32_t frames_total = 0;
+  double t_play = 0;
+  double t_first = -1;
+  int64_t highest = -1;
+  uint64_t received = 0, on_time = 0;
+  uint64_t bytes_since_ack = 0, frames_since_ack = 0;
+  double t_last_ack = 0;
+  std::map<uint16_t, uint64_t> heights;
+  std::vector<net::video_info> list; ///< warm-up viewer only
+  bool have_list = false;
+};
+
+} // namespace
+
+result run_video(const options& o, const target& t) {
+  result r;
+  auto m = o.clients;
+  r.figures["viewers"] = m;
+  r.figures["video"] = o.video;
+  r.figures["policy"] = o.policy;
+  r.figures["startup_buffer_ms"] = o.startup_ms;
+  // An ack that crosses the server's VIDEO_END is answered with a
+  // non-fatal not_found: the player did nothing wrong.
+  r.benign = [](const std::string& text) {
+    return text.rfind("no playback with id", 0) == 0;
+  };
+  std::vector<viewer> vs(m + 1); // the last one warms the frame cache
+  std::vector<double> startup_ms;
+  sim_loop loop{t.host, t.port, t.fingerprint};
+  std::vector<sim_client*> cl(m + 1, nullptr);
+  auto ack = [&](sim_client& c, viewer& v, double now) {
+    // Once the last frame is in there is nothing left to credit, and the
+    // server may already have ended the stream (an ack would be refused).
+    if (v.highest < 0 || v.done || v.stopping
+        || (v.frames_total > 0 && v.highest + 1 >= int64_t{v.frames_total}))
+      return;
+    auto played_ms = std::max(0.0, (now - v.t_first) * 1000 - o.startup_ms);
+    auto buffered_ms = std::max(0.0, (v.highest + 1) / v.fps * 1000
+                                       - played_ms);
+    auto dt = now - v.t_last_ack;
+    auto kbps = dt > 0 ? v.bytes_since_ack * 8 / dt / 1000 : 0.0;
+    c.core->send_frame(net::video_ack{v.stream_id,
+                                      static_cast<uint32_t>(v.highest),
+                                      static_cast<uint32_t>(buffered_ms),
+                                      static_cast<uint32_t>(kbps)});
+    v.bytes_since_ack = v.frames_since_ack = 0;
+    v.t_last_ack = now;
+  };
+  auto on_frame = [&](sim_client& c, const net::frame& f) {
+    auto& v = vs[c.idx];
+    auto now = now_s();
+    switch (f.type) {
+      case net::video_list::wire_type: {
+        auto l = net::decode_payload<net::video_list>(f);
+        if (l)
+          v.list = l->videos;
+        v.have_list = true;
+        return;
+      }
+      case net::play_started::wire_type: {
+        auto p = net::decode_payload<net::play_started>(f);
+        if (!p)
+          return r.error(c.name + ": malformed PLAY_STARTED");
+        v.stream_id = p->stream_id;
+        v.started = true;
+        v.fps = p->info.fps_milli > 0 ? p->info.fps_milli / 1000.0 : 25;
+        v.frames_total = p->info.frames;
+        return;
+      }
+      case net::video_frame::wire_type: {
+        auto vf = net::decode_payload<net::video_frame>(f);
+        if (!vf)
+          return r.error(c.name + ": malformed VIDEO_FRAME");
+        if (vf->stream_id != v.stream_id)
+          return; // a stopped warm-up stream's last frames
+        if (v.t_first < 0) {
+          v.t_first = now;
+          v.t_last_ack = now;
+          if (c.idx < m)
+            startup_ms.push_back((now - v.t_play) * 1000);
+        }
+        if (v.highest >= 0 && int64_t{vf->index} <= v.highest)
+          r.error(c.name + ": frame index " + std::to_string(vf->index)
+                  + " after " + std::to_string(v.highest));
+        auto& j = vf->jpeg;
+        if (j.size() < 4 || j[0] != 0xFF || j[1] != 0xD8)
+          r.error(c.name + ": frame " + std::to_string(vf->index)
+                  + " is not a JPEG");
+        auto deadline = v.t_first + o.startup_ms / 1000 + vf->index / v.fps;
+        if (now <= deadline)
+          ++v.on_time;
+        v.highest = std::max<int64_t>(v.highest, vf->index);
+        ++v.received;
+        ++v.heights[vf->height];
+        v.bytes_since_ack += f.payload.size();
+        if (++v.frames_since_ack >= 5)
+          ack(c, v, now);
+        return;
+      }
+      case net::video_end::wire_type: {
+        auto e = net::decode_payload<net::video_end>(f);
+        if (!e)
+          return r.error(c.name + ": malformed VIDEO_END");
+        if (v.started && e->stream_id != v.stream_id)
+          return;
+        v.done = true;
+        v.end_reason = e->reason;
+        if (c.idx < m && e->reason != 0)
+          r.error(c.name + ": playback ended: " + e->text);
+        return;
+      }
+      default:
+        r.error(c.name + ": unexpected frame type " + std::to_string(f.type));
+    }
+  };
+  auto js = connect_all(loop, m + 1, "v", o, false, r, [&](sim_client& c) {
+    client::client_events ev;
+    auto cp = &c;
+    cl[c.idx] = cp;
+    ev.on_other_frame = [&, cp](const net::frame& f) { on_frame(*cp, f); };
+    return ev;
+  });
+  if (!js.ok)
+    return r;
+  auto wait_until = [&](auto pred, double seconds) {
+    auto end = now_s() + seconds;
+    while (!pred() && now_s() < end)
+      loop.poll(5);
+    return pred();
+  };
+  // Warm-up: the catalog builds each rendition's frame cache at first use;
+  // that one-off cost is not what this scenario measures.
+  auto& wc = *cl[m];
+  auto& wv = vs[m];
+  wc.core->send_frame(net::video_list_request{});
+  loop.flush(wc);
+  if (!wait_until([&] { return wv.have_list; }, 30)) {
+    r.failures.push_back("no VIDEO_LIST within 30 s");
+    return r;
+  }
+  const net::video_info* info = nullptr;
+  std::string ids;
+  for (auto& vi : wv.list) {
+    ids += " " + vi.id;
+    if (vi.id == o.video)
+      info = &vi;
+  }
+  if (!info) {
+    r.failures.push_back("video '" + o.video + "' not on the server (has:"
+                         + ids + ")");
+    return r;
+  }
+  std::vector<uint16_t> warm = info->heights;
+  if (o.policy.rfind("fixed:", 0) == 0)
+    warm = {static_cast<uint16_t>(std::stoi(o.policy.substr(6)))};
+  auto tw = now_s();
+  for (auto h : warm) {
+    wv = viewer{};
+    wc.core->send_frame(
+      net::play_request{o.video, "fixed:" + std::to_string(h), 0});
+    loop.flush(wc);
+    if (!wait_until([&] { return wv.received > 0 || wv.done; }, 120)) {
+      r.failures.push_back("warm-up of " + std::to_string(h)
+                           + "p: no frame within 120 s");
+      return r;
+    }
+    if (!wv.done) {
+      wv.stopping = true;
+      wc.core->send_frame(net::video_control{
+        wv.stream_id, static_cast<uint8_t>(net::video_op::stop), 0});
+      loop.flush(wc);
+      wait_until([&] { return wv.done; }, 10);
+    }
+  }
+  r.figures["warmup_s"] = round2(now_s() - tw);
+  r.figures["frames_per_viewer"] = info->frames;
+  auto s0 = t.pid > 0 ? sample_proc(t.pid) : proc_sample{};
+  auto b0 = self_cpu_s();
+  auto t0 = now_s();
+  for (size_t i = 0; i < m; ++i) {
+    vs[i].t_play = now_s();
+    cl[i]->core->send_frame(net::play_request{o.video, o.policy, 0});
+    loop.flush(*cl[i]);
+  }
+  auto deadline = t0 + info->duration_ms / 1000.0 + o.startup_ms / 1000 + 60;
+  auto next_progress = t0 + o.progress;
+  size_t done = 0;
+  while (done < m && now_s() < deadline) {
+    loop.poll(5);
+    auto now = now_s();
+    done = 0;
+    for (size_t i = 0; i < m; ++i) {
+      auto& v = vs[i];
+      done += v.done || cl[i]->closed;
+      if (!v.done && v.frames_since_ack > 0 && now - v.t_last_ack >= 0.2) {
+        ack(*cl[i], v, now);
+        loop.flush(*cl[i]);
+      }
+    }
+    if (now > next_progress && !o.quiet) {
+      next_progress = now + o.progress;
+      uint64_t got = 0, ok = 0;
+      for (size_t i = 0; i < m; ++i) {
+        got += vs[i].received;
+        ok += vs[i].on_time;
+      }
+      std::printf("# video t=%.0fs done=%zu/%zu frames=%llu on_time=%llu\n",
+                  now - t0, done, m, (unsigned long long) got,
+                  (unsigned long long) ok);
+      std::fflush(stdout);
+    }
+  }
+  auto wall = now_s() - t0;
+  auto s1 = t.pid > 0 ? sample_proc(t.pid) : proc_sample{};
+  uint64_t expected = 0, got = 0, on_time = 0;
+  std::map<uint16_t, uint64_t> mix;
+  for (size_t i = 0; i < m; ++i) {
+    auto& v = vs[i];
+    if (!v.done)
+      r.error(cl[i]->name + ": playback did not finish");
+    expected += v.frames_total;
+    got += v.received;
+    on_time += v.on_time;
+    for (auto& [h, nf] : v.heights)
+      mix[h] += nf;
+  }
+  r.figures["frames_expected"] = expected;
+  r.figures["frames_received"] = got;
+  r.figures["frames_on_time"] = on_time;
+  r.figures["on_time_pct"] =
+    expected > 0 ? round2(100.0 * on_time / expected) : 0.0;
+  auto st = startup_ms;
+  r.figures["startup_ms_p50"] = round2(percentile(st, 0.5));
+  r.figures["startup_ms_p99"] = round2(percentile(st, 0.99));
+  nlohmann::ordered_json jm;
+  for (auto& [h, nf] : mix)
+    jm[std::to_string(h) + "p"] = nf;
+  r.figures["rendition_frames"] = jm;
+  r.figures["acks_refused_after_end"] = r.benign_count;
+  r.figures["wall_s"] = round2(wall);
+  r.figures["bench_cpu_pct"] = round2((self_cpu_s() - b0) / wall * 100);
+  if (t.pid > 0) {
+    auto cpu_pct = (s1.cpu_s - s0.cpu_s) / (s1.t - s0.t) * 100;
+    r.figures["server_cpu_pct"] = round2(cpu_pct);
+    r.figures["server_cpu_pct_per_viewer"] =
+      std::round(cpu_pct / double(m) * 1000) / 1000;
+    r.figures["server_rss_mib"] = round2(s1.rss_kb / 1024.0);
+  }
+  return r;
+}
+
+} // namespace bench
