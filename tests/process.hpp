@@ -12,6 +12,7 @@
 #include <regex>
 #include <signal.h>
 #include <string>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,8 +29,14 @@ public:
     int in[2], out[2];
     if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0)
       return;
+    auto parent = ::getpid();
     pid_ = ::fork();
     if (pid_ == 0) {
+      // A failed CAF_REQUIRE aborts the test binary without running
+      // destructors: the child must not outlive it.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (::getppid() != parent)
+        ::_exit(127);
       ::dup2(in[0], 0);
       ::dup2(out[1], 1);
       ::dup2(out[1], 2);
