@@ -143,7 +143,16 @@ catalog_service(catalog_actor::stateful_pointer<catalog_state> self,
   self->state.cfg = cfg;
   self->state.worker =
       self->spawn<caf::detached + caf::linked>(catalog_worker, cfg);
-  scan(self, nullptr);
+  scan(self, [=] {
+    if (!self->state.cfg.warm)
+      return;
+    // Warm-up: resolve each video once, exactly as a first PLAY would; a
+    // PLAY arriving meanwhile joins the same build.
+    for (auto& v : self->state.current->videos)
+      self->request(caf::actor_cast<catalog_actor>(self), caf::infinite,
+                    net::play_request{v.id, "", 0})
+          .then([](video::video_source_ptr&) {}, [](caf::error&) {});
+  });
   return {
       [=](net::video_list_request&) -> caf::result<net::video_list> {
         auto& st = self->state;

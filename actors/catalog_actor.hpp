@@ -65,6 +65,9 @@ struct catalog_settings {
   video::probe_options probe;
   /// Progress and problems; called from the worker thread: thread-safe.
   video::log_fn log;
+  /// Build every video's frame cache right after the first scan, so the
+  /// first viewer does not wait for encoding.
+  bool warm = false;
 };
 
 /// State of the catalog actor.

@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   actors::catalog_settings cat;
   cat.videos_dir = opts->videos_dir;
   cat.cache_dir = opts->data_dir + "/cache";
+  cat.warm = opts->warm_cache;
   cat.log = [](const std::string& line) { CHAT_LOG(info, "video: " << line); };
   auto catalog = sys.spawn(actors::catalog_service, cat);
   auto ctx = std::make_shared<actors::server_context>(actors::server_context{

@@ -76,6 +76,8 @@ net::result<server_options> parse_server_options(int argc,
      "video frames sent but not acknowledged")
     ("max-streams", po::value(&o.max_streams)->default_value(o.max_streams),
      "concurrent video playbacks per session")
+    ("warm-cache", po::value(&o.warm_cache)->default_value(o.warm_cache),
+     "encode every video's frame cache at start-up (else on first play)")
     ("scheduler-threads",
      po::value(&o.scheduler_threads)->default_value(o.scheduler_threads),
      "CAF worker threads, 0 = number of cores")

@@ -33,6 +33,7 @@ struct server_options {
   uint32_t buffer_target_ms = 1500;
   uint32_t max_inflight_frames = 60;
   uint32_t max_streams = 2; ///< concurrent playbacks per session
+  bool warm_cache = true;   ///< build frame caches at start-up
   // runtime
   uint32_t scheduler_threads = 0; ///< 0 = number of cores
   std::string scheduler_policy = "sharing";

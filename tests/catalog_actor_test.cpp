@@ -8,6 +8,8 @@
 #include <caf/actor_system_config.hpp>
 #include <caf/scoped_actor.hpp>
 
+#include <thread>
+
 #include "actors/catalog_actor.hpp"
 #include "tests/video_test_util.hpp"
 #include "videos/frame_store.hpp"
@@ -33,8 +35,9 @@ struct fixture {
     CAF_REQUIRE(test_util::make_renditions(dir, "video_2", {48}, 10));
   }
 
-  catalog_actor spawn_catalog() {
+  catalog_actor spawn_catalog(bool warm = false) {
     catalog_settings s;
+    s.warm = warm;
     s.videos_dir = dir.path();
     s.cache_dir = dir / "cache";
     s.log = [this](const std::string& line) {
@@ -113,6 +116,23 @@ CAF_TEST(concurrent play requests share one cache build) {
   CAF_REQUIRE(s);
   CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 40u);
   caf::anon_send_exit(cat2, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(warm builds every cache before anyone plays) {
+  auto before = video::frame_store::encoded_frames();
+  auto cat = spawn_catalog(true);
+  // no play request: 2 x 20 + 10 frames get encoded on their own
+  for (int i = 0; i < 300; ++i) {
+    if (video::frame_store::encoded_frames() - before >= 50u)
+      break;
+    std::this_thread::sleep_for(100ms);
+  }
+  CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 50u);
+  // the first play is served from the cache: no further encode
+  auto s = ask<video::video_source_ptr>(cat, net::play_request{"1", "", 0});
+  CAF_REQUIRE(s);
+  CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 50u);
+  caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(rescan picks up new files and reports broken ones) {
