@@ -114,6 +114,15 @@ bool take_tokens(session_actor* self, size_t size) {
   return true;
 }
 
+/// How often the idle deadline is checked. CAF's clock holds a strong
+/// reference to the receiver of a pending timer, so one long timer would
+/// keep a closed session in memory until it fires; short checks bound that
+/// to 10 s, like the handshake timer.
+caf::timespan idle_check_period(const session_settings& cfg) {
+  caf::timespan idle = cfg.idle_timeout;
+  return std::min(idle, caf::timespan{std::chrono::seconds{10}});
+}
+
 /// (Re)starts the deadline for reaching `joined`; older timers go stale.
 void arm_handshake_timer(session_actor* self) {
   auto& st = self->state;
@@ -409,7 +418,7 @@ caf::behavior session(session_actor* self, caf::actor connection,
     st.tls = net::tls_channel::server(*tls);
   arm_handshake_timer(self);
   if (settings->idle_timeout.count() > 0)
-    self->delayed_send(self, settings->idle_timeout, idle_atom_t::value);
+    self->delayed_send(self, idle_check_period(*settings), idle_atom_t::value);
   return {
     [=](recv_atom, const std::vector<char>& bytes) {
       handle_bytes(self, bytes);
@@ -466,7 +475,9 @@ caf::behavior session(session_actor* self, caf::actor connection,
         return emit_error(self, net::errc::protocol,
                           "idle for too long; send PING to stay connected",
                           true);
-      self->delayed_send(self, idle - quiet, idle_atom_t::value);
+      auto left = std::chrono::duration_cast<caf::timespan>(idle - quiet);
+      self->delayed_send(self, std::min(left, idle_check_period(*st.settings)),
+                         idle_atom_t::value);
     },
   };
 }

@@ -657,6 +657,21 @@ CAF_TEST(an idle session is closed and ping keeps it alive) {
   CAF_CHECK(online().empty());
 }
 
+CAF_TEST(a closed session is not pinned by its idle timer) {
+  // Regression: the idle check was one delayed_send of idle-timeout-s
+  // (300 s); CAF's clock keeps a strong reference to the receiver until
+  // a timer fires, so every closed session stayed in memory for minutes
+  // (chat-bench churn: server RSS +1.9 KiB per connection, linear).
+  cfg.idle_timeout = 300s;
+  auto alice = join("alice");
+  send_frame(alice, net::quit{});
+  CAF_CHECK(online().empty());
+  // every timer of the closed session fires within 10 s
+  advance_time(10s);
+  drain();
+  CAF_CHECK(sched.clock().schedule().empty());
+}
+
 CAF_TEST(an unacknowledged backlog closes the session) {
   cfg.max_outgoing_bytes = 600;
   auto alice = join("alice");
