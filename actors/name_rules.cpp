@@ -11,13 +11,13 @@ namespace actors {
 namespace {
 
 bool forbidden(uint32_t cp) {
-  return cp < 0x21                        // C0 controls and space
-         || (cp >= 0x7F && cp <= 0xA0)    // DEL, C1 controls, NBSP
-         || cp == 0x1680 || cp == 0x180E  // ogham space, mongolian sep.
-         || (cp >= 0x2000 && cp <= 0x200F) // spaces, zero width, bidi marks
-         || (cp >= 0x2028 && cp <= 0x202F) // separators, bidi embeddings
-         || (cp >= 0x205F && cp <= 0x206F) // math space, invisible ops
-         || cp == 0x3000 || cp == 0xFEFF   // ideographic space, BOM
+  return cp < 0x21                          // C0 controls and space
+         || (cp >= 0x7F && cp <= 0xA0)      // DEL, C1 controls, NBSP
+         || cp == 0x1680 || cp == 0x180E    // ogham space, mongolian sep.
+         || (cp >= 0x2000 && cp <= 0x200F)  // spaces, zero width, bidi marks
+         || (cp >= 0x2028 && cp <= 0x202F)  // separators, bidi embeddings
+         || (cp >= 0x205F && cp <= 0x206F)  // math space, invisible ops
+         || cp == 0x3000 || cp == 0xFEFF    // ideographic space, BOM
          || (cp >= 0xFFF9 && cp <= 0xFFFB); // interlinear annotations
 }
 
@@ -28,9 +28,9 @@ caf::error validate_name(const std::string& name, uint32_t max_length) {
   if (name.empty())
     return net::make_error(errc::bad_name, "name is empty");
   if (name.size() > max_length)
-    return net::make_error(errc::bad_name,
-                           "name is longer than "
-                             + std::to_string(max_length) + " bytes");
+    return net::make_error(errc::bad_name, "name is longer than " +
+                                               std::to_string(max_length) +
+                                               " bytes");
   if (!net::is_valid_utf8(name))
     return net::make_error(errc::bad_name, "name is not valid UTF-8");
   bool bad = false;

@@ -15,7 +15,7 @@ namespace {
 
 shared_frame share(std::vector<char> bytes) {
   return shared_frame{
-    std::make_shared<const std::vector<char>>(std::move(bytes))};
+      std::make_shared<const std::vector<char>>(std::move(bytes))};
 }
 
 /// Encodes the pending batch once and hands it to every announced member,
@@ -23,8 +23,9 @@ shared_frame share(std::vector<char> bytes) {
 void flush(registry_actor* self) {
   auto& st = self->state;
   st.flush_scheduled = false;
-  auto has_audience = std::any_of(st.entries.begin(), st.entries.end(),
-                                  [](auto& kvp) { return kvp.second.announced; });
+  auto has_audience =
+      std::any_of(st.entries.begin(), st.entries.end(),
+                  [](auto& kvp) { return kvp.second.announced; });
   if (!has_audience)
     st.pending.clear(); // nobody holds a directory that could go stale
   if (!st.pending.empty()) {
@@ -87,8 +88,7 @@ void remove_entry(registry_actor* self, const std::string& name) {
   auto& change = st.pending[name];
   change.left = true;
   change.joined = false;
-  CHAT_LOG(info, "left: " << name << " (" << st.entries.size()
-                          << " online)");
+  CHAT_LOG(info, "left: " << name << " (" << st.entries.size() << " online)");
   schedule_flush(self);
 }
 
@@ -105,73 +105,73 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
     }
   });
   return {
-    [=](caf::join_atom, net::peer_info& info,
-        caf::actor& session) -> caf::result<caf::ok_atom> {
-      auto& st = self->state;
-      if (auto err = validate_name(info.name, st.settings.max_name_length))
-        return err;
-      if (st.entries.count(info.name) > 0)
-        return net::make_error(net::errc::name_taken,
-                               "the name '" + info.name
-                                 + "' is already online; pick another");
-      if (st.entries.size() >= st.settings.max_clients)
-        return net::make_error(net::errc::server_full,
-                               "the server is full ("
-                                 + std::to_string(st.settings.max_clients)
-                                 + " clients); try again later");
-      if (st.names_by_session.count(session.address()) > 0)
-        return net::make_error(net::errc::protocol, "already joined");
-      self->monitor(session);
-      auto name = info.name;
-      st.names_by_session.emplace(session.address(), name);
-      st.entries.emplace(name, registry_state::entry{session, std::move(info),
-                                                     false});
-      st.pending[name].joined = true;
-      st.joiners.push_back(name);
-      CHAT_LOG(info, "joined: " << name << " (" << st.entries.size()
-                                << " online)");
-      schedule_flush(self);
-      return caf::ok_atom::value;
-    },
-    [=](caf::leave_atom, const std::string& name) {
-      auto& st = self->state;
-      auto i = st.entries.find(name);
-      // Only the owning session may remove a name.
-      if (i != st.entries.end()
-          && i->second.session.address() == self->current_sender())
-        remove_entry(self, name);
-    },
-    [=](route_atom, const std::string& from, const std::string& to,
-        uint32_t id, net::bytes& envelope) {
-      auto& st = self->state;
-      auto reply_error = [&](std::string text) {
-        net::error_frame err{static_cast<uint8_t>(net::errc::unknown_peer), id,
-                             false, std::move(text)};
-        self->send(caf::actor_cast<caf::actor>(self->current_sender()), err);
-      };
-      if (to == from)
-        return reply_error("you cannot send a message to yourself");
-      auto i = st.entries.find(to);
-      if (i == st.entries.end())
-        return reply_error("unknown recipient '" + to + "' (not online)");
-      self->send(i->second.session, net::deliver{from, std::move(envelope)});
-    },
-    [=](caf::flush_atom) { flush(self); },
-    [=](caf::close_atom, const std::string& reason) {
-      // Server shutdown: every joined client hears why before the close.
-      net::error_frame bye{static_cast<uint8_t>(net::errc::shutdown), 0, true,
-                           reason};
-      for (auto& kvp : self->state.entries)
-        self->send(kvp.second.session, bye);
-      self->quit();
-    },
-    [=](caf::get_atom) {
-      std::vector<std::string> names;
-      for (auto& kvp : self->state.entries)
-        names.push_back(kvp.first);
-      std::sort(names.begin(), names.end());
-      return names;
-    },
+      [=](caf::join_atom, net::peer_info& info,
+          caf::actor& session) -> caf::result<caf::ok_atom> {
+        auto& st = self->state;
+        if (auto err = validate_name(info.name, st.settings.max_name_length))
+          return err;
+        if (st.entries.count(info.name) > 0)
+          return net::make_error(net::errc::name_taken,
+                                 "the name '" + info.name +
+                                     "' is already online; pick another");
+        if (st.entries.size() >= st.settings.max_clients)
+          return net::make_error(net::errc::server_full,
+                                 "the server is full (" +
+                                     std::to_string(st.settings.max_clients) +
+                                     " clients); try again later");
+        if (st.names_by_session.count(session.address()) > 0)
+          return net::make_error(net::errc::protocol, "already joined");
+        self->monitor(session);
+        auto name = info.name;
+        st.names_by_session.emplace(session.address(), name);
+        st.entries.emplace(
+            name, registry_state::entry{session, std::move(info), false});
+        st.pending[name].joined = true;
+        st.joiners.push_back(name);
+        CHAT_LOG(info,
+                 "joined: " << name << " (" << st.entries.size() << " online)");
+        schedule_flush(self);
+        return caf::ok_atom::value;
+      },
+      [=](caf::leave_atom, const std::string& name) {
+        auto& st = self->state;
+        auto i = st.entries.find(name);
+        // Only the owning session may remove a name.
+        if (i != st.entries.end() &&
+            i->second.session.address() == self->current_sender())
+          remove_entry(self, name);
+      },
+      [=](route_atom, const std::string& from, const std::string& to,
+          uint32_t id, net::bytes& envelope) {
+        auto& st = self->state;
+        auto reply_error = [&](std::string text) {
+          net::error_frame err{static_cast<uint8_t>(net::errc::unknown_peer),
+                               id, false, std::move(text)};
+          self->send(caf::actor_cast<caf::actor>(self->current_sender()), err);
+        };
+        if (to == from)
+          return reply_error("you cannot send a message to yourself");
+        auto i = st.entries.find(to);
+        if (i == st.entries.end())
+          return reply_error("unknown recipient '" + to + "' (not online)");
+        self->send(i->second.session, net::deliver{from, std::move(envelope)});
+      },
+      [=](caf::flush_atom) { flush(self); },
+      [=](caf::close_atom, const std::string& reason) {
+        // Server shutdown: every joined client hears why before the close.
+        net::error_frame bye{static_cast<uint8_t>(net::errc::shutdown), 0, true,
+                             reason};
+        for (auto& kvp : self->state.entries)
+          self->send(kvp.second.session, bye);
+        self->quit();
+      },
+      [=](caf::get_atom) {
+        std::vector<std::string> names;
+        for (auto& kvp : self->state.entries)
+          names.push_back(kvp.first);
+        std::sort(names.begin(), names.end());
+        return names;
+      },
   };
 }
 

@@ -59,8 +59,8 @@ int main(int argc, char** argv) {
   actors::registry_settings reg_settings;
   reg_settings.max_clients = opts->max_clients;
   reg_settings.max_name_length = opts->max_name_length;
-  reg_settings.coalesce = std::chrono::milliseconds{
-    opts->directory_coalesce_ms};
+  reg_settings.coalesce =
+      std::chrono::milliseconds{opts->directory_coalesce_ms};
   auto registry = sys.spawn(actors::registry, reg_settings);
   auto settings = std::make_shared<actors::session_settings>();
   settings->max_frame_size = opts->max_frame_size;
@@ -69,8 +69,8 @@ int main(int argc, char** argv) {
   settings->message_burst = opts->message_burst;
   settings->byte_rate = opts->byte_rate;
   settings->byte_burst = opts->byte_burst;
-  settings->handshake_timeout = std::chrono::milliseconds{
-    opts->handshake_timeout_ms};
+  settings->handshake_timeout =
+      std::chrono::milliseconds{opts->handshake_timeout_ms};
   settings->idle_timeout = std::chrono::seconds{opts->idle_timeout_s};
   settings->log_frames = opts->log_frames;
   settings->default_policy = opts->abr_policy;
@@ -83,18 +83,18 @@ int main(int argc, char** argv) {
   cat.warm = opts->warm_cache;
   cat.log = [](const std::string& line) { CHAT_LOG(info, "video: " << line); };
   auto catalog = sys.spawn(actors::catalog_service, cat);
-  auto ctx = std::make_shared<actors::server_context>(actors::server_context{
-    registry, catalog, settings, *tls,
-    opts->max_clients + opts->max_clients / 4 + 64});
-  auto acc = sys.middleman().spawn_broker(actors::acceptor,
-                                          std::shared_ptr<const actors::server_context>{ctx});
+  auto ctx = std::make_shared<actors::server_context>(
+      actors::server_context{registry, catalog, settings, *tls,
+                             opts->max_clients + opts->max_clients / 4 + 64});
+  auto acc = sys.middleman().spawn_broker(
+      actors::acceptor, std::shared_ptr<const actors::server_context>{ctx});
   uint16_t port = 0;
   caf::error listen_err;
   caf::scoped_actor self{sys};
   self->request(acc, std::chrono::seconds(10), caf::open_atom::value,
                 opts->host, opts->port)
-    .receive([&](uint16_t p) { port = p; },
-             [&](caf::error& err) { listen_err = std::move(err); });
+      .receive([&](uint16_t p) { port = p; },
+               [&](caf::error& err) { listen_err = std::move(err); });
   if (listen_err) {
     anon_send_exit(acc, caf::exit_reason::user_shutdown);
     anon_send_exit(registry, caf::exit_reason::user_shutdown);

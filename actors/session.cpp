@@ -75,8 +75,8 @@ void emit_bytes(session_actor* self, const char* data, size_t size) {
     // learns why it was dropped.
     st.overflowed = true;
     emit_error(self, net::errc::overloaded,
-               "disconnected: you stopped reading ("
-                 + std::to_string(st.backlog()) + " bytes unsent)",
+               "disconnected: you stopped reading (" +
+                   std::to_string(st.backlog()) + " bytes unsent)",
                true);
   }
 }
@@ -138,13 +138,12 @@ void handle_hello(session_actor* self, const net::frame& f) {
                       true);
   if (msg->version != net::protocol_version)
     return emit_error(self, net::errc::bad_version,
-                      "unsupported protocol version "
-                        + std::to_string(msg->version) + " (server speaks "
-                        + std::to_string(net::protocol_version) + ")",
+                      "unsupported protocol version " +
+                          std::to_string(msg->version) + " (server speaks " +
+                          std::to_string(net::protocol_version) + ")",
                       true);
-  if (!net::is_valid_ed25519_public(msg->ed25519_key)
-      || msg->proof.size() != 64
-      || !net::is_valid_x25519_public(msg->x25519_key))
+  if (!net::is_valid_ed25519_public(msg->ed25519_key) ||
+      msg->proof.size() != 64 || !net::is_valid_x25519_public(msg->x25519_key))
     return emit_error(self, net::errc::bad_key,
                       "invalid public key (need 32-byte X25519 and Ed25519 "
                       "keys, not of small order)",
@@ -156,42 +155,40 @@ void handle_hello(session_actor* self, const net::frame& f) {
       return emit_error(self, net::errc::tls, "no channel binding", true);
     binding = std::move(*b);
   }
-  auto transcript = net::hello_transcript(msg->version, msg->name,
-                                          msg->x25519_key,
-                                          msg->ed25519_key, binding);
+  auto transcript = net::hello_transcript(
+      msg->version, msg->name, msg->x25519_key, msg->ed25519_key, binding);
   if (!net::ed25519_verify(msg->ed25519_key, transcript.data(),
                            transcript.size(), msg->proof))
     return emit_error(self, net::errc::bad_proof,
                       "proof of key possession failed (bad signature)", true);
   st.current = phase::joining;
   auto name = msg->name;
-  self
-    ->request(st.registry, caf::infinite, caf::join_atom::value,
-              net::peer_info{msg->name, msg->x25519_key, msg->ed25519_key},
-              caf::actor{self})
-    .then(
-      [=](caf::ok_atom) {
-        auto& st = self->state;
-        if (st.current != phase::joining)
-          return;
-        st.current = phase::joined;
-        st.name = name;
-        emit(self, net::welcome{net::protocol_version, name,
-                                st.settings->max_frame_size});
-      },
-      [=](caf::error& err) {
-        auto& st = self->state;
-        if (st.current != phase::joining)
-          return;
-        auto code = net::code_of(err);
-        // A taken or invalid name may be retried on the same connection.
-        bool fatal = code != net::errc::name_taken
-                     && code != net::errc::bad_name;
-        st.current = phase::handshake;
-        emit_error(self, code, net::describe(err), fatal);
-        if (!fatal) // a person may take a while to pick another name
-          arm_handshake_timer(self);
-      });
+  self->request(st.registry, caf::infinite, caf::join_atom::value,
+                net::peer_info{msg->name, msg->x25519_key, msg->ed25519_key},
+                caf::actor{self})
+      .then(
+          [=](caf::ok_atom) {
+            auto& st = self->state;
+            if (st.current != phase::joining)
+              return;
+            st.current = phase::joined;
+            st.name = name;
+            emit(self, net::welcome{net::protocol_version, name,
+                                    st.settings->max_frame_size});
+          },
+          [=](caf::error& err) {
+            auto& st = self->state;
+            if (st.current != phase::joining)
+              return;
+            auto code = net::code_of(err);
+            // A taken or invalid name may be retried on the same connection.
+            bool fatal =
+                code != net::errc::name_taken && code != net::errc::bad_name;
+            st.current = phase::handshake;
+            emit_error(self, code, net::describe(err), fatal);
+            if (!fatal) // a person may take a while to pick another name
+              arm_handshake_timer(self);
+          });
 }
 
 void handle_send(session_actor* self, const net::frame& f) {
@@ -202,16 +199,15 @@ void handle_send(session_actor* self, const net::frame& f) {
                       true);
   if (!take_tokens(self, msg->envelope.size())) {
     if (++st.strikes > st.settings->message_burst)
-      return emit_error(self, net::errc::rate_limited,
-                        "disconnected: sending too much (limits "
-                          + std::to_string(st.settings->message_rate)
-                          + " messages/s, "
-                          + std::to_string(st.settings->byte_rate)
-                          + " bytes/s)",
-                        true);
+      return emit_error(
+          self, net::errc::rate_limited,
+          "disconnected: sending too much (limits " +
+              std::to_string(st.settings->message_rate) + " messages/s, " +
+              std::to_string(st.settings->byte_rate) + " bytes/s)",
+          true);
     return emit_error(self, net::errc::rate_limited,
-                      "message to '" + msg->to
-                        + "' dropped: sending too fast, slow down",
+                      "message to '" + msg->to +
+                          "' dropped: sending too fast, slow down",
                       false, msg->id);
   }
   st.strikes = 0;
@@ -235,10 +231,10 @@ void handle_video_list(session_actor* self) {
   if (!st.catalog)
     return emit(self, net::video_list{});
   self->request(st.catalog, caf::infinite, net::video_list_request{})
-    .then([=](net::video_list& list) { emit(self, list); },
-          [=](caf::error& err) {
-            emit_error(self, net::code_of(err), net::describe(err), false);
-          });
+      .then([=](net::video_list& list) { emit(self, list); },
+            [=](caf::error& err) {
+              emit_error(self, net::code_of(err), net::describe(err), false);
+            });
 }
 
 void handle_play(session_actor* self, net::play_request req) {
@@ -248,34 +244,32 @@ void handle_play(session_actor* self, net::play_request req) {
                       false);
   if (st.streams.size() >= st.settings->max_streams)
     return emit_error(self, net::errc::rate_limited,
-                      "at most " + std::to_string(st.settings->max_streams)
-                        + " playbacks at once; stop one first",
+                      "at most " + std::to_string(st.settings->max_streams) +
+                          " playbacks at once; stop one first",
                       false);
-  auto policy = video::parse_policy(req.policy.empty()
-                                      ? st.settings->default_policy
-                                      : req.policy);
+  auto policy = video::parse_policy(
+      req.policy.empty() ? st.settings->default_policy : req.policy);
   if (!policy)
     return emit_error(self, net::errc::protocol, net::describe(policy.error()),
                       false);
   auto settings = st.settings->stream;
   if (req.buffer_target_ms != 0)
-    settings.buffer_target_ms = std::clamp(req.buffer_target_ms, 200u,
-                                           10000u);
+    settings.buffer_target_ms = std::clamp(req.buffer_target_ms, 200u, 10000u);
   auto id = st.next_stream_id++;
   self->request(st.catalog, caf::infinite, req)
-    .then(
-      [=](video::video_source_ptr& source) {
-        auto& st = self->state;
-        if (st.current == phase::closing)
-          return;
-        auto stream = self->spawn(video_stream,
-                                  caf::actor_cast<video_sink>(self), id,
-                                  std::move(source), *policy, settings);
-        st.streams.emplace(id, stream);
-      },
-      [=](caf::error& err) {
-        emit_error(self, net::code_of(err), net::describe(err), false);
-      });
+      .then(
+          [=](video::video_source_ptr& source) {
+            auto& st = self->state;
+            if (st.current == phase::closing)
+              return;
+            auto stream =
+                self->spawn(video_stream, caf::actor_cast<video_sink>(self), id,
+                            std::move(source), *policy, settings);
+            st.streams.emplace(id, stream);
+          },
+          [=](caf::error& err) {
+            emit_error(self, net::code_of(err), net::describe(err), false);
+          });
 }
 
 /// Hands an ack or control to the stream it names.
@@ -295,8 +289,8 @@ void handle_frame(session_actor* self, const net::frame& f) {
   if (st.settings->log_frames)
     CHAT_LOG(info, "frame from " << st.peer << ": type 0x" << std::hex
                                  << int{f.type} << std::dec << ", "
-                                 << f.payload.size() << " bytes: "
-                                 << hex_prefix(f.payload, 4096));
+                                 << f.payload.size()
+                                 << " bytes: " << hex_prefix(f.payload, 4096));
   st.last_activity = self->clock().now();
   if (f.type == net::quit::wire_type) {
     if (!decode_or_close<net::quit>(self, f))
@@ -306,53 +300,53 @@ void handle_frame(session_actor* self, const net::frame& f) {
     return close(self, "quit");
   }
   switch (st.current) {
-    case phase::handshake:
-      if (f.type != net::hello::wire_type)
-        return emit_error(self, net::errc::protocol,
-                          "expected HELLO as the first frame", true);
-      return handle_hello(self, f);
-    case phase::joining:
+  case phase::handshake:
+    if (f.type != net::hello::wire_type)
       return emit_error(self, net::errc::protocol,
-                        "wait for WELCOME before sending", true);
-    case phase::joined:
-      break;
-    case phase::closing:
-      return;
+                        "expected HELLO as the first frame", true);
+    return handle_hello(self, f);
+  case phase::joining:
+    return emit_error(self, net::errc::protocol,
+                      "wait for WELCOME before sending", true);
+  case phase::joined:
+    break;
+  case phase::closing:
+    return;
   }
   switch (f.type) {
-    case net::send_message::wire_type:
-      return handle_send(self, f);
-    case net::ping::wire_type: {
-      auto p = net::decode_payload<net::ping>(f);
-      if (!p)
-        return emit_error(self, net::errc::protocol,
-                          net::describe(p.error()), true);
-      return emit(self, net::pong{p->nonce});
-    }
-    case net::hello::wire_type:
-      return emit_error(self, net::errc::protocol, "already joined", false);
-    case net::video_list_request::wire_type:
-      if (decode_or_close<net::video_list_request>(self, f))
-        handle_video_list(self);
-      return;
-    case net::play_request::wire_type:
-      if (auto req = decode_or_close<net::play_request>(self, f))
-        handle_play(self, std::move(*req));
-      return;
-    case net::video_ack::wire_type:
-      if (auto ack = decode_or_close<net::video_ack>(self, f))
-        forward_to_stream(self, *ack);
-      return;
-    case net::video_control::wire_type:
-      if (auto ctl = decode_or_close<net::video_control>(self, f))
-        forward_to_stream(self, *ctl);
-      return;
-    default: {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "0x%02x", f.type);
-      return emit_error(self, net::errc::protocol,
-                        std::string{"unknown frame type "} + buf, true);
-    }
+  case net::send_message::wire_type:
+    return handle_send(self, f);
+  case net::ping::wire_type: {
+    auto p = net::decode_payload<net::ping>(f);
+    if (!p)
+      return emit_error(self, net::errc::protocol, net::describe(p.error()),
+                        true);
+    return emit(self, net::pong{p->nonce});
+  }
+  case net::hello::wire_type:
+    return emit_error(self, net::errc::protocol, "already joined", false);
+  case net::video_list_request::wire_type:
+    if (decode_or_close<net::video_list_request>(self, f))
+      handle_video_list(self);
+    return;
+  case net::play_request::wire_type:
+    if (auto req = decode_or_close<net::play_request>(self, f))
+      handle_play(self, std::move(*req));
+    return;
+  case net::video_ack::wire_type:
+    if (auto ack = decode_or_close<net::video_ack>(self, f))
+      forward_to_stream(self, *ack);
+    return;
+  case net::video_control::wire_type:
+    if (auto ctl = decode_or_close<net::video_control>(self, f))
+      forward_to_stream(self, *ctl);
+    return;
+  default: {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "0x%02x", f.type);
+    return emit_error(self, net::errc::protocol,
+                      std::string{"unknown frame type "} + buf, true);
+  }
   }
 }
 
@@ -420,65 +414,66 @@ caf::behavior session(session_actor* self, caf::actor connection,
   if (settings->idle_timeout.count() > 0)
     self->delayed_send(self, idle_check_period(*settings), idle_atom_t::value);
   return {
-    [=](recv_atom, const std::vector<char>& bytes) {
-      handle_bytes(self, bytes);
-    },
-    [=](sent_atom, uint64_t n) { self->state.bytes_sent += n; },
-    [=](closed_atom) {
-      CHAT_LOG(debug, "connection of " << self->state.peer << " closed");
-      self->quit();
-    },
-    [=](const shared_frame& f) {
-      auto& st = self->state;
-      if (st.current == phase::joined || st.current == phase::joining)
-        emit_bytes(self, f.bytes->data(), f.bytes->size());
-    },
-    [=](const net::deliver& d) { emit(self, d); },
-    [=](const net::error_frame& e) {
-      emit(self, e);
-      if (e.fatal)
-        close(self, e.text);
-    },
-    [=](const net::play_started& msg) { emit(self, msg); },
-    [=](const outgoing_video_frame& f) {
-      auto& st = self->state;
-      // A slow reader loses video frames (the player counts them as
-      // dropped), never chat: half of the backlog bound is for video.
-      if (st.backlog() > st.settings->max_outgoing_bytes / 2) {
-        ++st.frames_skipped;
-        return;
-      }
-      std::vector<char> buf;
-      net::append_video_frame(buf, f.stream_id, f.index, f.height, f.pts_us,
-                              f.jpeg->data(), f.jpeg->size());
-      emit_bytes(self, buf.data(), buf.size());
-    },
-    [=](const net::video_end& msg) {
-      emit(self, msg);
-      self->state.streams.erase(msg.stream_id);
-    },
-    [=](handshake_atom, uint32_t generation) {
-      auto& st = self->state;
-      if (generation != st.handshake_generation)
-        return; // re-armed after a refused name
-      if (st.current == phase::handshake || st.current == phase::joining) {
-        if (st.tls && !st.tls->handshake_done())
-          return close(self, "TLS handshake timeout");
-        emit_error(self, net::errc::protocol, "handshake timeout", true);
-      }
-    },
-    [=](idle_atom_t) {
-      auto& st = self->state;
-      auto idle = st.settings->idle_timeout;
-      auto quiet = self->clock().now() - st.last_activity;
-      if (quiet >= idle)
-        return emit_error(self, net::errc::protocol,
-                          "idle for too long; send PING to stay connected",
-                          true);
-      auto left = std::chrono::duration_cast<caf::timespan>(idle - quiet);
-      self->delayed_send(self, std::min(left, idle_check_period(*st.settings)),
-                         idle_atom_t::value);
-    },
+      [=](recv_atom, const std::vector<char>& bytes) {
+        handle_bytes(self, bytes);
+      },
+      [=](sent_atom, uint64_t n) { self->state.bytes_sent += n; },
+      [=](closed_atom) {
+        CHAT_LOG(debug, "connection of " << self->state.peer << " closed");
+        self->quit();
+      },
+      [=](const shared_frame& f) {
+        auto& st = self->state;
+        if (st.current == phase::joined || st.current == phase::joining)
+          emit_bytes(self, f.bytes->data(), f.bytes->size());
+      },
+      [=](const net::deliver& d) { emit(self, d); },
+      [=](const net::error_frame& e) {
+        emit(self, e);
+        if (e.fatal)
+          close(self, e.text);
+      },
+      [=](const net::play_started& msg) { emit(self, msg); },
+      [=](const outgoing_video_frame& f) {
+        auto& st = self->state;
+        // A slow reader loses video frames (the player counts them as
+        // dropped), never chat: half of the backlog bound is for video.
+        if (st.backlog() > st.settings->max_outgoing_bytes / 2) {
+          ++st.frames_skipped;
+          return;
+        }
+        std::vector<char> buf;
+        net::append_video_frame(buf, f.stream_id, f.index, f.height, f.pts_us,
+                                f.jpeg->data(), f.jpeg->size());
+        emit_bytes(self, buf.data(), buf.size());
+      },
+      [=](const net::video_end& msg) {
+        emit(self, msg);
+        self->state.streams.erase(msg.stream_id);
+      },
+      [=](handshake_atom, uint32_t generation) {
+        auto& st = self->state;
+        if (generation != st.handshake_generation)
+          return; // re-armed after a refused name
+        if (st.current == phase::handshake || st.current == phase::joining) {
+          if (st.tls && !st.tls->handshake_done())
+            return close(self, "TLS handshake timeout");
+          emit_error(self, net::errc::protocol, "handshake timeout", true);
+        }
+      },
+      [=](idle_atom_t) {
+        auto& st = self->state;
+        auto idle = st.settings->idle_timeout;
+        auto quiet = self->clock().now() - st.last_activity;
+        if (quiet >= idle)
+          return emit_error(self, net::errc::protocol,
+                            "idle for too long; send PING to stay connected",
+                            true);
+        auto left = std::chrono::duration_cast<caf::timespan>(idle - quiet);
+        self->delayed_send(self,
+                           std::min(left, idle_check_period(*st.settings)),
+                           idle_atom_t::value);
+      },
   };
 }
 

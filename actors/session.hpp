@@ -14,8 +14,8 @@
 // session -> video_stream: video_ack | video_control (by stream id)
 
 #include <chrono>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -67,11 +67,11 @@ struct session_state {
   net::frame_decoder decoder;
   phase current = phase::handshake;
   std::string name;
-  std::string peer; ///< for log lines
+  std::string peer;          ///< for log lines
   uint64_t bytes_queued = 0; ///< handed to the connection
   uint64_t bytes_sent = 0;   ///< confirmed written to the socket
-  double tokens = 0;      ///< messages the session may send now
-  double byte_tokens = 0; ///< envelope bytes the session may send now
+  double tokens = 0;         ///< messages the session may send now
+  double byte_tokens = 0;    ///< envelope bytes the session may send now
   caf::actor_clock::time_point last_refill;
   uint32_t strikes = 0; ///< messages refused by the rate limit in a row
   uint32_t handshake_generation = 0;

@@ -225,11 +225,9 @@ int main(int argc, char** argv) {
   pos.add("scenario", 1);
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(argc, argv)
-                .options(all)
-                .positional(pos)
-                .run(),
-              vm);
+    po::store(
+        po::command_line_parser(argc, argv).options(all).positional(pos).run(),
+        vm);
     po::notify(vm);
   } catch (const std::exception& e) {
     std::cerr << "chat-bench: " << e.what() << "\n";
@@ -251,8 +249,8 @@ int main(int argc, char** argv) {
     std::cout << "# open files limit " << limit << "\n";
   if (rc.scenario == "smoke")
     return run_smoke(rc);
-  if (rc.scenario != "connect" && rc.scenario != "relay"
-      && rc.scenario != "video" && rc.scenario != "churn") {
+  if (rc.scenario != "connect" && rc.scenario != "relay" &&
+      rc.scenario != "video" && rc.scenario != "churn") {
     std::cerr << "chat-bench: unknown scenario '" << rc.scenario
               << "' (see --help)\n";
     return 2;

@@ -26,7 +26,7 @@ double percentile(std::vector<double>& xs, double q) {
   if (xs.empty())
     return 0;
   auto k = static_cast<size_t>(std::min<double>(
-    static_cast<double>(xs.size() - 1), std::floor(q * xs.size())));
+      static_cast<double>(xs.size() - 1), std::floor(q * xs.size())));
   std::nth_element(xs.begin(), xs.begin() + k, xs.end());
   return xs[k];
 }
@@ -44,8 +44,8 @@ uint64_t raise_fd_limit() {
 double self_cpu_s() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
-  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec
-         + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec +
+         (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 proc_sample sample_proc(pid_t pid) {
@@ -141,8 +141,7 @@ bool server_process::start(const std::string& bin,
     std::ostringstream secs;
     secs << sample_seconds;
     if (run({gen, "--out", dir_ + "/videos", "--seconds", secs.str()},
-            dir_ + "/make-samples.log")
-        != 0) {
+            dir_ + "/make-samples.log") != 0) {
       error = "make-sample-videos failed, see " + dir_ + "/make-samples.log";
       keep_dir = true;
       return false;
@@ -150,10 +149,10 @@ bool server_process::start(const std::string& bin,
   }
   // Defaults for a benchmark: the token bucket must not be what we measure.
   std::vector<std::pair<std::string, std::string>> opts = {
-    {"host", "127.0.0.1"},        {"port", "0"},
-    {"data-dir", dir_ + "/data"}, {"videos", dir_ + "/videos"},
-    {"message-rate", "1000000"},  {"message-burst", "1000000"},
-    {"max-clients", "20000"},     {"log-level", "warning"},
+      {"host", "127.0.0.1"},        {"port", "0"},
+      {"data-dir", dir_ + "/data"}, {"videos", dir_ + "/videos"},
+      {"message-rate", "1000000"},  {"message-burst", "1000000"},
+      {"max-clients", "20000"},     {"log-level", "warning"},
   };
   for (size_t i = 0; i < extra.size(); ++i) {
     auto a = extra[i];
@@ -201,10 +200,11 @@ bool server_process::start(const std::string& bin,
     auto text = read_file(log);
     auto fp = text.find("certificate fingerprint ");
     auto lp = text.find("listening on ");
-    if (fp != std::string::npos && lp != std::string::npos
-        && text.find('\n', fp) != std::string::npos) {
+    if (fp != std::string::npos && lp != std::string::npos &&
+        text.find('\n', fp) != std::string::npos) {
       auto line = text.substr(lp + 13, text.find('\n', lp) - lp - 13);
-      port_ = static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
+      port_ =
+          static_cast<uint16_t>(std::stoi(line.substr(line.rfind(':') + 1)));
       fingerprint_ = text.substr(fp + 24, text.find('\n', fp) - fp - 24);
       return true;
     }

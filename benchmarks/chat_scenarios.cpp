@@ -26,8 +26,8 @@ void progress(const options& o, const std::string& line) {
 
 /// The digits after the name prefix: the client's index.
 size_t index_of(const std::string& name, size_t prefix_len) {
-  return static_cast<size_t>(std::strtoull(name.c_str() + prefix_len,
-                                           nullptr, 10));
+  return static_cast<size_t>(
+      std::strtoull(name.c_str() + prefix_len, nullptr, 10));
 }
 
 } // namespace
@@ -72,16 +72,15 @@ joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
     if (joined + lost >= n && (!converge || converged == n))
       break;
     if (now > js.t0 + o.timeout) {
-      r.failures.push_back("connect: after " + std::to_string(o.timeout)
-                           + " s only " + std::to_string(joined) + "/"
-                           + std::to_string(n) + " joined, "
-                           + std::to_string(converged)
-                           + " directories complete");
+      r.failures.push_back("connect: after " + std::to_string(o.timeout) +
+                           " s only " + std::to_string(joined) + "/" +
+                           std::to_string(n) + " joined, " +
+                           std::to_string(converged) + " directories complete");
       break;
     }
-    while (next < n && next - joined - lost < o.inflight
-           && (o.connect_rate <= 0
-               || double(next) < o.connect_rate * (now - js.t0) + 1)) {
+    while (next < n && next - joined - lost < o.inflight &&
+           (o.connect_rate <= 0 ||
+            double(next) < o.connect_rate * (now - js.t0) + 1)) {
       auto& c = *js.clients[next];
       auto ev = extra ? extra(c) : client::client_events{};
       auto user_welcome = ev.on_welcome;
@@ -123,9 +122,9 @@ joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
     loop.poll(1);
     if (now > next_progress) {
       next_progress = now + o.progress;
-      progress(o, "connect: " + std::to_string(joined) + "/"
-                    + std::to_string(n) + " joined, "
-                    + std::to_string(converged) + " directories complete");
+      progress(o, "connect: " + std::to_string(joined) + "/" +
+                      std::to_string(n) + " joined, " +
+                      std::to_string(converged) + " directories complete");
     }
   }
   if (joined == n && js.t_all_joined == 0)
@@ -138,10 +137,10 @@ joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
 void report_join(const joined_set& js, size_t n, result& r) {
   auto lat = js.join_ms;
   r.figures["connects_per_s"] =
-    js.t_all_joined > js.t0 ? round2(n / (js.t_all_joined - js.t0)) : 0.0;
+      js.t_all_joined > js.t0 ? round2(n / (js.t_all_joined - js.t0)) : 0.0;
   r.figures["all_joined_s"] = round2(js.t_all_joined - js.t0);
   r.figures["convergence_s"] =
-    js.t_converged > 0 ? round2(js.t_converged - js.t0) : -1.0;
+      js.t_converged > 0 ? round2(js.t_converged - js.t0) : -1.0;
   r.figures["join_ms_p50"] = round2(percentile(lat, 0.50));
   r.figures["join_ms_p99"] = round2(percentile(lat, 0.99));
   r.figures["join_ms_max"] = round2(percentile(lat, 1.0));
@@ -168,8 +167,8 @@ result run_connect(const options& o, const target& t) {
     r.figures["server_rss_before_mib"] = round2(before.rss_kb / 1024.0);
     r.figures["server_rss_after_mib"] = round2(after.rss_kb / 1024.0);
     r.figures["rss_per_client_kib"] =
-      round2(double(after.rss_kb - std::min(after.rss_kb, before.rss_kb))
-             / double(n));
+        round2(double(after.rss_kb - std::min(after.rss_kb, before.rss_kb)) /
+               double(n));
     r.figures["server_fds"] = after.fds;
     r.figures["server_cpu_s_connect"] = round2(after.cpu_s - before.cpu_s);
   }
@@ -180,12 +179,12 @@ result run_connect(const options& o, const target& t) {
     while (now_s() < end)
       loop.poll(100);
     r.figures["idle_s"] = o.idle;
-    r.figures["bench_idle_cpu_pct"] = round2((self_cpu_s() - b0) / o.idle
-                                             * 100);
+    r.figures["bench_idle_cpu_pct"] =
+        round2((self_cpu_s() - b0) / o.idle * 100);
     if (t.pid > 0) {
       auto s1 = sample_proc(t.pid);
       r.figures["server_idle_cpu_pct"] =
-        round2((s1.cpu_s - s0.cpu_s) / (s1.t - s0.t) * 100);
+          round2((s1.cpu_s - s0.cpu_s) / (s1.t - s0.t) * 100);
     }
   }
   size_t still = 0;
@@ -256,8 +255,8 @@ result run_relay(const options& o, const target& t) {
     if (text) {
       auto seq = std::strtoull(text->c_str(), nullptr, 10);
       if (seq != f->delivered)
-        r.error(rc.name + ": from " + from + " got #" + std::to_string(seq)
-                + ", expected #" + std::to_string(f->delivered));
+        r.error(rc.name + ": from " + from + " got #" + std::to_string(seq) +
+                ", expected #" + std::to_string(f->delivered));
     }
     lat.push_back((now - f->sent_at.front()) * 1000);
     f->sent_at.pop_front();
@@ -274,10 +273,8 @@ result run_relay(const options& o, const target& t) {
         on_delivery(*cp, d.from, nullptr);
       };
     else
-      ev.on_message = [&, cp](const std::string& from,
-                              const std::string& text, bool) {
-        on_delivery(*cp, from, &text);
-      };
+      ev.on_message = [&, cp](const std::string& from, const std::string& text,
+                              bool) { on_delivery(*cp, from, &text); };
     ev.on_warning = [&, cp](const std::string& text) {
       r.error(cp->name + ": " + text);
     };
@@ -293,8 +290,8 @@ result run_relay(const options& o, const target& t) {
       auto& core = *clients[f.from]->core;
       auto& peer = clients[f.to]->name;
       auto env = net::seal_envelope(core.identity(), core.name(), peer,
-                                    core.directory().at(peer).x25519_key, 1,
-                                    0, padding);
+                                    core.directory().at(peer).x25519_key, 1, 0,
+                                    padding);
       if (!env) {
         r.failures.push_back("cannot seal: " + net::describe(env.error()));
         return r;
@@ -352,10 +349,10 @@ result run_relay(const options& o, const target& t) {
       std::snprintf(line, sizeof(line),
                     "relay t=%.0fs sent=%llu delivered=%llu (%.0f/s) "
                     "p99=%.1fms errors=%llu",
-                    now - t0, (unsigned long long) sent,
-                    (unsigned long long) delivered,
+                    now - t0, (unsigned long long)sent,
+                    (unsigned long long)delivered,
                     (delivered - progress_delivered) / o.progress,
-                    percentile(slice, 0.99), (unsigned long long) r.errors);
+                    percentile(slice, 0.99), (unsigned long long)r.errors);
       progress_delivered = delivered;
       progress(o, line);
       next_progress = now + o.progress;
@@ -372,7 +369,7 @@ result run_relay(const options& o, const target& t) {
   r.figures["delivered"] = delivered;
   r.figures["send_rate"] = round2(sent / o.duration);
   r.figures["delivered_per_s"] =
-    t_last > t0 ? round2(delivered / (t_last - t0)) : 0.0;
+      t_last > t0 ? round2(delivered / (t_last - t0)) : 0.0;
   r.figures["latency_ms_p50"] = round2(percentile(lat, 0.50));
   r.figures["latency_ms_p99"] = round2(percentile(lat, 0.99));
   r.figures["latency_ms_p999"] = round2(percentile(lat, 0.999));
@@ -383,7 +380,7 @@ result run_relay(const options& o, const target& t) {
     auto cpu = s1.cpu_s - s0.cpu_s;
     r.figures["server_cpu_pct"] = round2(cpu / (s1.t - s0.t) * 100);
     r.figures["server_cpu_s_per_million"] =
-      delivered > 0 ? round2(cpu / (delivered / 1e6)) : 0.0;
+        delivered > 0 ? round2(cpu / (delivered / 1e6)) : 0.0;
     r.figures["server_rss_mib"] = round2(s1.rss_kb / 1024.0);
   }
   return r;

@@ -34,16 +34,15 @@ result run_churn(const options& o, const target& t) {
   uint64_t delivered = 0;
   options anchor_opts = o;
   anchor_opts.quiet = true;
-  auto anchor_set = connect_all(loop, 1, "anchor", anchor_opts, true, r,
-                                [&](sim_client&) {
-                                  client::client_events ev;
-                                  ev.on_deliver_raw =
-                                    [&](const net::deliver& d) {
-                                      ++received[d.from];
-                                      ++delivered;
-                                    };
-                                  return ev;
-                                });
+  auto anchor_set =
+      connect_all(loop, 1, "anchor", anchor_opts, true, r, [&](sim_client&) {
+        client::client_events ev;
+        ev.on_deliver_raw = [&](const net::deliver& d) {
+          ++received[d.from];
+          ++delivered;
+        };
+        return ev;
+      });
   if (!anchor_set.ok)
     return r;
   auto& anchor = *anchor_set.clients[0];
@@ -80,8 +79,8 @@ result run_churn(const options& o, const target& t) {
         auto rep = cp->c.core->send_text({anchor.name},
                                          "churn message " + std::to_string(i));
         if (rep.sent.empty())
-          r.error(cp->c.name + ": send refused: "
-                  + (rep.refused.empty() ? "" : rep.refused[0].second));
+          r.error(cp->c.name + ": send refused: " +
+                  (rep.refused.empty() ? "" : rep.refused[0].second));
         else
           ++sent;
       }
@@ -110,8 +109,8 @@ result run_churn(const options& o, const target& t) {
       start_one();
     for (auto& ch : live) {
       auto& c = ch->c;
-      if (ch->st == stage::sent && !c.closed
-          && received[c.name] >= o.messages) {
+      if (ch->st == stage::sent && !c.closed &&
+          received[c.name] >= o.messages) {
         if (ch->abrupt) {
           loop.drop(c);
           ++drops;
@@ -128,9 +127,9 @@ result run_churn(const options& o, const target& t) {
         ch->st = stage::done;
       }
       if (ch->st != stage::done && now > ch->deadline) {
-        r.error(c.name + ": stuck (joined=" + std::to_string(c.joined)
-                + ", received " + std::to_string(received[c.name]) + "/"
-                + std::to_string(o.messages) + ")");
+        r.error(c.name + ": stuck (joined=" + std::to_string(c.joined) +
+                ", received " + std::to_string(received[c.name]) + "/" +
+                std::to_string(o.messages) + ")");
         loop.drop(c);
         ch->st = stage::done;
       }
@@ -149,9 +148,9 @@ result run_churn(const options& o, const target& t) {
       std::snprintf(line, sizeof(line),
                     "churn t=%.0fs joins=%llu quits=%llu drops=%llu "
                     "errors=%llu",
-                    now - t0, (unsigned long long) joins,
-                    (unsigned long long) quits, (unsigned long long) drops,
-                    (unsigned long long) r.errors);
+                    now - t0, (unsigned long long)joins,
+                    (unsigned long long)quits, (unsigned long long)drops,
+                    (unsigned long long)r.errors);
       std::cout << "# " << line << std::endl;
     }
   }
@@ -173,19 +172,19 @@ result run_churn(const options& o, const target& t) {
   auto dir = anchor.core->directory().size();
   r.figures["anchor_directory_after"] = dir;
   if (dir != 1)
-    r.failures.push_back("directory still lists " + std::to_string(dir - 1)
-                         + " departed clients after the settle period");
+    r.failures.push_back("directory still lists " + std::to_string(dir - 1) +
+                         " departed clients after the settle period");
   if (t.pid > 0) {
     auto s1 = sample_proc(t.pid);
     r.figures["server_rss_start_mib"] = round2(s0.rss_kb / 1024.0);
     r.figures["server_rss_end_mib"] = round2(s1.rss_kb / 1024.0);
     r.figures["server_fds_start"] = s0.fds;
     r.figures["server_fds_end"] = s1.fds;
-    r.figures["server_cpu_pct"] = round2((s1.cpu_s - s0.cpu_s)
-                                         / (s1.t - s0.t) * 100);
+    r.figures["server_cpu_pct"] =
+        round2((s1.cpu_s - s0.cpu_s) / (s1.t - s0.t) * 100);
     if (s1.fds > s0.fds + 4) // a few: timers, caches may open lazily
-      r.failures.push_back("server has " + std::to_string(s1.fds - s0.fds)
-                           + " more open fds after churn");
+      r.failures.push_back("server has " + std::to_string(s1.fds - s0.fds) +
+                           " more open fds after churn");
   }
   return r;
 }

@@ -18,23 +18,23 @@ namespace bench {
 
 struct options {
   size_t clients = 100;
-  double duration = 10;       ///< relay, churn (s)
-  double rate = 1000;         ///< relay: aggregate SENDs per second
-  size_t size = 100;          ///< relay: plaintext bytes per message
-  size_t fanout = 1;          ///< relay: recipients per sender
+  double duration = 10;               ///< relay, churn (s)
+  double rate = 1000;                 ///< relay: aggregate SENDs per second
+  size_t size = 100;                  ///< relay: plaintext bytes per message
+  size_t fanout = 1;                  ///< relay: recipients per sender
   std::string envelopes = "prebuilt"; ///< relay: real | prebuilt
-  double idle = 30;           ///< connect: idle CPU window (s)
-  size_t inflight = 64;       ///< handshakes in flight at once
-  double connect_rate = 0;    ///< connects per second, 0 = only inflight
-  double timeout = 120;       ///< connect + convergence deadline (s)
-  double drain = 5;           ///< relay: wait for stragglers (s)
-  double settle = 5;          ///< churn: wait before the end sample (s)
-  size_t messages = 3;        ///< churn: messages per connection
+  double idle = 30;                   ///< connect: idle CPU window (s)
+  size_t inflight = 64;               ///< handshakes in flight at once
+  double connect_rate = 0; ///< connects per second, 0 = only inflight
+  double timeout = 120;    ///< connect + convergence deadline (s)
+  double drain = 5;        ///< relay: wait for stragglers (s)
+  double settle = 5;       ///< churn: wait before the end sample (s)
+  size_t messages = 3;     ///< churn: messages per connection
   std::string video = "video_2";
   std::string policy = "fixed:720";
-  double startup_ms = 1500;   ///< video: playout starts this long after frame 0
-  double progress = 5;        ///< progress line period (s)
-  bool quiet = false;         ///< no progress lines (smoke)
+  double startup_ms = 1500; ///< video: playout starts this long after frame 0
+  double progress = 5;      ///< progress line period (s)
+  bool quiet = false;       ///< no progress lines (smoke)
 };
 
 /// Where the clients connect; pid > 0 when the bench owns the server.

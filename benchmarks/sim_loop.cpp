@@ -27,9 +27,9 @@ net::tls_context make_client_context() {
 
 sim_loop::sim_loop(const std::string& host, uint16_t port,
                    std::string fingerprint)
-  : tls_(make_client_context()),
-    fingerprint_(std::move(fingerprint)),
-    buf_(256 * 1024) {
+    : tls_(make_client_context()),
+      fingerprint_(std::move(fingerprint)),
+      buf_(256 * 1024) {
   ep_ = ::epoll_create1(EPOLL_CLOEXEC);
   addr_.sin_family = AF_INET;
   addr_.sin_port = htons(port);
@@ -48,8 +48,7 @@ sim_loop::~sim_loop() {
   ::close(ep_);
 }
 
-bool sim_loop::open(sim_client& c, client::client_events ev,
-                    net::identity id) {
+bool sim_loop::open(sim_client& c, client::client_events ev, net::identity id) {
   c.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (c.fd < 0)
     return false;
@@ -66,7 +65,7 @@ bool sim_loop::open(sim_client& c, client::client_events ev,
     return false;
   }
   c.core = std::make_unique<client::client_core>(
-    tls_, fingerprint_, std::move(id), nullptr, std::move(ev));
+      tls_, fingerprint_, std::move(id), nullptr, std::move(ev));
   c.core->start();
   c.core->choose_name(c.name);
   c.core->take_output(c.out);
@@ -163,8 +162,7 @@ void sim_loop::handle(sim_client& c, uint32_t events) {
           continue; // nothing more to learn; wait for EOF
         if (!c.core->on_bytes(buf_.data(), static_cast<size_t>(n))) {
           flush(c);
-          return finish(c, "connection finished by the protocol",
-                        c.leaving);
+          return finish(c, "connection finished by the protocol", c.leaving);
         }
         if (static_cast<size_t>(n) < buf_.size())
           break;
@@ -174,8 +172,7 @@ void sim_loop::handle(sim_client& c, uint32_t events) {
         return finish(c, "server closed the connection", c.leaving);
       if (errno == EAGAIN || errno == EINTR)
         break;
-      return finish(c, std::string{"read: "} + std::strerror(errno),
-                    c.leaving);
+      return finish(c, std::string{"read: "} + std::strerror(errno), c.leaving);
     }
   }
   flush(c);

@@ -59,18 +59,17 @@ result run_video(const options& o, const target& t) {
   auto ack = [&](sim_client& c, viewer& v, double now) {
     // Once the last frame is in there is nothing left to credit, and the
     // server may already have ended the stream (an ack would be refused).
-    if (v.highest < 0 || v.done || v.stopping
-        || (v.frames_total > 0 && v.highest + 1 >= int64_t{v.frames_total}))
+    if (v.highest < 0 || v.done || v.stopping ||
+        (v.frames_total > 0 && v.highest + 1 >= int64_t{v.frames_total}))
       return;
     auto played_ms = std::max(0.0, (now - v.t_first) * 1000 - o.startup_ms);
-    auto buffered_ms = std::max(0.0, (v.highest + 1) / v.fps * 1000
-                                       - played_ms);
+    auto buffered_ms =
+        std::max(0.0, (v.highest + 1) / v.fps * 1000 - played_ms);
     auto dt = now - v.t_last_ack;
     auto kbps = dt > 0 ? v.bytes_since_ack * 8 / dt / 1000 : 0.0;
-    c.core->send_frame(net::video_ack{v.stream_id,
-                                      static_cast<uint32_t>(v.highest),
-                                      static_cast<uint32_t>(buffered_ms),
-                                      static_cast<uint32_t>(kbps)});
+    c.core->send_frame(net::video_ack{
+        v.stream_id, static_cast<uint32_t>(v.highest),
+        static_cast<uint32_t>(buffered_ms), static_cast<uint32_t>(kbps)});
     v.bytes_since_ack = v.frames_since_ack = 0;
     v.t_last_ack = now;
   };
@@ -78,67 +77,67 @@ result run_video(const options& o, const target& t) {
     auto& v = vs[c.idx];
     auto now = now_s();
     switch (f.type) {
-      case net::video_list::wire_type: {
-        auto l = net::decode_payload<net::video_list>(f);
-        if (l)
-          v.list = l->videos;
-        v.have_list = true;
-        return;
+    case net::video_list::wire_type: {
+      auto l = net::decode_payload<net::video_list>(f);
+      if (l)
+        v.list = l->videos;
+      v.have_list = true;
+      return;
+    }
+    case net::play_started::wire_type: {
+      auto p = net::decode_payload<net::play_started>(f);
+      if (!p)
+        return r.error(c.name + ": malformed PLAY_STARTED");
+      v.stream_id = p->stream_id;
+      v.started = true;
+      v.fps = p->info.fps_milli > 0 ? p->info.fps_milli / 1000.0 : 25;
+      v.frames_total = p->info.frames;
+      return;
+    }
+    case net::video_frame::wire_type: {
+      auto vf = net::decode_payload<net::video_frame>(f);
+      if (!vf)
+        return r.error(c.name + ": malformed VIDEO_FRAME");
+      if (vf->stream_id != v.stream_id)
+        return; // a stopped warm-up stream's last frames
+      if (v.t_first < 0) {
+        v.t_first = now;
+        v.t_last_ack = now;
+        if (c.idx < m)
+          startup_ms.push_back((now - v.t_play) * 1000);
       }
-      case net::play_started::wire_type: {
-        auto p = net::decode_payload<net::play_started>(f);
-        if (!p)
-          return r.error(c.name + ": malformed PLAY_STARTED");
-        v.stream_id = p->stream_id;
-        v.started = true;
-        v.fps = p->info.fps_milli > 0 ? p->info.fps_milli / 1000.0 : 25;
-        v.frames_total = p->info.frames;
+      if (v.highest >= 0 && int64_t{vf->index} <= v.highest)
+        r.error(c.name + ": frame index " + std::to_string(vf->index) +
+                " after " + std::to_string(v.highest));
+      auto& j = vf->jpeg;
+      if (j.size() < 4 || j[0] != 0xFF || j[1] != 0xD8)
+        r.error(c.name + ": frame " + std::to_string(vf->index) +
+                " is not a JPEG");
+      auto deadline = v.t_first + o.startup_ms / 1000 + vf->index / v.fps;
+      if (now <= deadline)
+        ++v.on_time;
+      v.highest = std::max<int64_t>(v.highest, vf->index);
+      ++v.received;
+      ++v.heights[vf->height];
+      v.bytes_since_ack += f.payload.size();
+      if (++v.frames_since_ack >= 5)
+        ack(c, v, now);
+      return;
+    }
+    case net::video_end::wire_type: {
+      auto e = net::decode_payload<net::video_end>(f);
+      if (!e)
+        return r.error(c.name + ": malformed VIDEO_END");
+      if (v.started && e->stream_id != v.stream_id)
         return;
-      }
-      case net::video_frame::wire_type: {
-        auto vf = net::decode_payload<net::video_frame>(f);
-        if (!vf)
-          return r.error(c.name + ": malformed VIDEO_FRAME");
-        if (vf->stream_id != v.stream_id)
-          return; // a stopped warm-up stream's last frames
-        if (v.t_first < 0) {
-          v.t_first = now;
-          v.t_last_ack = now;
-          if (c.idx < m)
-            startup_ms.push_back((now - v.t_play) * 1000);
-        }
-        if (v.highest >= 0 && int64_t{vf->index} <= v.highest)
-          r.error(c.name + ": frame index " + std::to_string(vf->index)
-                  + " after " + std::to_string(v.highest));
-        auto& j = vf->jpeg;
-        if (j.size() < 4 || j[0] != 0xFF || j[1] != 0xD8)
-          r.error(c.name + ": frame " + std::to_string(vf->index)
-                  + " is not a JPEG");
-        auto deadline = v.t_first + o.startup_ms / 1000 + vf->index / v.fps;
-        if (now <= deadline)
-          ++v.on_time;
-        v.highest = std::max<int64_t>(v.highest, vf->index);
-        ++v.received;
-        ++v.heights[vf->height];
-        v.bytes_since_ack += f.payload.size();
-        if (++v.frames_since_ack >= 5)
-          ack(c, v, now);
-        return;
-      }
-      case net::video_end::wire_type: {
-        auto e = net::decode_payload<net::video_end>(f);
-        if (!e)
-          return r.error(c.name + ": malformed VIDEO_END");
-        if (v.started && e->stream_id != v.stream_id)
-          return;
-        v.done = true;
-        v.end_reason = e->reason;
-        if (c.idx < m && e->reason != 0)
-          r.error(c.name + ": playback ended: " + e->text);
-        return;
-      }
-      default:
-        r.error(c.name + ": unexpected frame type " + std::to_string(f.type));
+      v.done = true;
+      v.end_reason = e->reason;
+      if (c.idx < m && e->reason != 0)
+        r.error(c.name + ": playback ended: " + e->text);
+      return;
+    }
+    default:
+      r.error(c.name + ": unexpected frame type " + std::to_string(f.type));
     }
   };
   auto js = connect_all(loop, m + 1, "v", o, false, r, [&](sim_client& c) {
@@ -174,8 +173,8 @@ result run_video(const options& o, const target& t) {
       info = &vi;
   }
   if (!info) {
-    r.failures.push_back("video '" + o.video + "' not on the server (has:"
-                         + ids + ")");
+    r.failures.push_back("video '" + o.video +
+                         "' not on the server (has:" + ids + ")");
     return r;
   }
   std::vector<uint16_t> warm = info->heights;
@@ -185,17 +184,17 @@ result run_video(const options& o, const target& t) {
   for (auto h : warm) {
     wv = viewer{};
     wc.core->send_frame(
-      net::play_request{o.video, "fixed:" + std::to_string(h), 0});
+        net::play_request{o.video, "fixed:" + std::to_string(h), 0});
     loop.flush(wc);
     if (!wait_until([&] { return wv.received > 0 || wv.done; }, 120)) {
-      r.failures.push_back("warm-up of " + std::to_string(h)
-                           + "p: no frame within 120 s");
+      r.failures.push_back("warm-up of " + std::to_string(h) +
+                           "p: no frame within 120 s");
       return r;
     }
     if (!wv.done) {
       wv.stopping = true;
       wc.core->send_frame(net::video_control{
-        wv.stream_id, static_cast<uint8_t>(net::video_op::stop), 0});
+          wv.stream_id, static_cast<uint8_t>(net::video_op::stop), 0});
       loop.flush(wc);
       wait_until([&] { return wv.done; }, 10);
     }
@@ -233,8 +232,8 @@ result run_video(const options& o, const target& t) {
         ok += vs[i].on_time;
       }
       std::printf("# video t=%.0fs done=%zu/%zu frames=%llu on_time=%llu\n",
-                  now - t0, done, m, (unsigned long long) got,
-                  (unsigned long long) ok);
+                  now - t0, done, m, (unsigned long long)got,
+                  (unsigned long long)ok);
       std::fflush(stdout);
     }
   }
@@ -256,7 +255,7 @@ result run_video(const options& o, const target& t) {
   r.figures["frames_received"] = got;
   r.figures["frames_on_time"] = on_time;
   r.figures["on_time_pct"] =
-    expected > 0 ? round2(100.0 * on_time / expected) : 0.0;
+      expected > 0 ? round2(100.0 * on_time / expected) : 0.0;
   auto st = startup_ms;
   r.figures["startup_ms_p50"] = round2(percentile(st, 0.5));
   r.figures["startup_ms_p99"] = round2(percentile(st, 0.99));
@@ -271,7 +270,7 @@ result run_video(const options& o, const target& t) {
     auto cpu_pct = (s1.cpu_s - s0.cpu_s) / (s1.t - s0.t) * 100;
     r.figures["server_cpu_pct"] = round2(cpu_pct);
     r.figures["server_cpu_pct_per_viewer"] =
-      std::round(cpu_pct / double(m) * 1000) / 1000;
+        std::round(cpu_pct / double(m) * 1000) / 1000;
     r.figures["server_rss_mib"] = round2(s1.rss_kb / 1024.0);
   }
   return r;

@@ -13,25 +13,23 @@ namespace {
 uint64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch())
-    .count();
+      .count();
 }
 
 } // namespace
 
-client_core::client_core(net::tls_context ctx,
-                         std::string expected_fingerprint, net::identity id,
-                         trust_store* trust, client_events events,
-                         uint32_t max_frame_size)
-  : tls_(net::tls_channel::client(ctx, std::move(expected_fingerprint))),
-    id_(std::move(id)),
-    trust_(trust),
-    ev_(std::move(events)),
-    decoder_(std::max(max_frame_size, max_server_frame_size)) {
+client_core::client_core(net::tls_context ctx, std::string expected_fingerprint,
+                         net::identity id, trust_store* trust,
+                         client_events events, uint32_t max_frame_size)
+    : tls_(net::tls_channel::client(ctx, std::move(expected_fingerprint))),
+      id_(std::move(id)),
+      trust_(trust),
+      ev_(std::move(events)),
+      decoder_(std::max(max_frame_size, max_server_frame_size)) {
   // Counters only grow, across restarts too: start from the clock (us).
   using namespace std::chrono;
-  counter_ = duration_cast<microseconds>(
-               system_clock::now().time_since_epoch())
-               .count();
+  counter_ = duration_cast<microseconds>(system_clock::now().time_since_epoch())
+                 .count();
 }
 
 void client_core::start() {
@@ -59,11 +57,10 @@ void client_core::send_hello() {
   auto binding = tls_.export_keying_material(net::channel_binding_label, 32);
   if (!binding)
     return fail("TLS channel binding unavailable");
-  auto transcript = net::hello_transcript(net::protocol_version, name_,
-                                          id_.x25519_pub,
-                                          id_.ed25519_pub, *binding);
-  auto proof = net::ed25519_sign(id_.ed25519_priv, transcript.data(),
-                                 transcript.size());
+  auto transcript = net::hello_transcript(
+      net::protocol_version, name_, id_.x25519_pub, id_.ed25519_pub, *binding);
+  auto proof =
+      net::ed25519_sign(id_.ed25519_priv, transcript.data(), transcript.size());
   if (!proof)
     return fail("cannot sign HELLO: " + net::describe(proof.error()));
   send_frame(net::hello{net::protocol_version, name_, id_.x25519_pub,
@@ -127,74 +124,74 @@ void client_core::write_plain(const char* data, size_t size) {
 
 void client_core::handle_frame(const net::frame& f) {
   switch (f.type) {
-    case net::welcome::wire_type: {
-      auto w = net::decode_payload<net::welcome>(f);
-      if (!w)
-        return fail("malformed WELCOME");
-      welcomed_ = true;
-      name_ = w->name;
-      return maybe_welcome();
-    }
-    case net::error_frame::wire_type: {
-      auto e = net::decode_payload<net::error_frame>(f);
-      if (!e)
-        return fail("malformed ERROR frame");
-      auto code = static_cast<net::errc>(e->code);
-      last_error_ = code;
-      if (!joined_ && !e->fatal
-          && (code == net::errc::name_taken || code == net::errc::bad_name)) {
-        if (ev_.on_name_refused)
-          ev_.on_name_refused(e->text);
-        return;
-      }
-      if (e->fatal)
-        finished_ = true;
-      if (ev_.on_error)
-        ev_.on_error(e->text, e->fatal);
+  case net::welcome::wire_type: {
+    auto w = net::decode_payload<net::welcome>(f);
+    if (!w)
+      return fail("malformed WELCOME");
+    welcomed_ = true;
+    name_ = w->name;
+    return maybe_welcome();
+  }
+  case net::error_frame::wire_type: {
+    auto e = net::decode_payload<net::error_frame>(f);
+    if (!e)
+      return fail("malformed ERROR frame");
+    auto code = static_cast<net::errc>(e->code);
+    last_error_ = code;
+    if (!joined_ && !e->fatal &&
+        (code == net::errc::name_taken || code == net::errc::bad_name)) {
+      if (ev_.on_name_refused)
+        ev_.on_name_refused(e->text);
       return;
     }
-    case net::directory::wire_type: {
-      auto d = net::decode_payload<net::directory>(f);
-      if (!d)
-        return fail("malformed DIRECTORY frame");
-      return apply_directory(*d);
-    }
-    case net::deliver::wire_type: {
-      auto d = net::decode_payload<net::deliver>(f);
-      if (!d)
-        return fail("malformed DELIVER frame");
-      if (ev_.on_deliver_raw)
-        return ev_.on_deliver_raw(*d);
-      auto i = directory_.find(d->from);
-      if (i == directory_.end()) {
-        if (ev_.on_warning)
-          ev_.on_warning("dropped a message from '" + d->from
-                         + "': not in the directory");
-        return;
-      }
-      auto opened = net::open_envelope(id_, name_, d->envelope, d->from,
-                                       i->second.ed25519_key, replay_);
-      if (!opened) {
-        if (ev_.on_warning)
-          ev_.on_warning("REJECTED a message claiming to be from '" + d->from
-                         + "': " + net::describe(opened.error()));
-        return;
-      }
-      if (!net::is_valid_utf8(opened->text)) {
-        if (ev_.on_warning)
-          ev_.on_warning("dropped a message from '" + d->from
-                         + "': not valid UTF-8");
-        return;
-      }
-      if (ev_.on_message)
-        ev_.on_message(d->from, opened->text, blocked_.count(d->from) == 0);
+    if (e->fatal)
+      finished_ = true;
+    if (ev_.on_error)
+      ev_.on_error(e->text, e->fatal);
+    return;
+  }
+  case net::directory::wire_type: {
+    auto d = net::decode_payload<net::directory>(f);
+    if (!d)
+      return fail("malformed DIRECTORY frame");
+    return apply_directory(*d);
+  }
+  case net::deliver::wire_type: {
+    auto d = net::decode_payload<net::deliver>(f);
+    if (!d)
+      return fail("malformed DELIVER frame");
+    if (ev_.on_deliver_raw)
+      return ev_.on_deliver_raw(*d);
+    auto i = directory_.find(d->from);
+    if (i == directory_.end()) {
+      if (ev_.on_warning)
+        ev_.on_warning("dropped a message from '" + d->from +
+                       "': not in the directory");
       return;
     }
-    case net::pong::wire_type:
+    auto opened = net::open_envelope(id_, name_, d->envelope, d->from,
+                                     i->second.ed25519_key, replay_);
+    if (!opened) {
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a message claiming to be from '" + d->from +
+                       "': " + net::describe(opened.error()));
       return;
-    default:
-      if (ev_.on_other_frame)
-        ev_.on_other_frame(f);
+    }
+    if (!net::is_valid_utf8(opened->text)) {
+      if (ev_.on_warning)
+        ev_.on_warning("dropped a message from '" + d->from +
+                       "': not valid UTF-8");
+      return;
+    }
+    if (ev_.on_message)
+      ev_.on_message(d->from, opened->text, blocked_.count(d->from) == 0);
+    return;
+  }
+  case net::pong::wire_type:
+    return;
+  default:
+    if (ev_.on_other_frame)
+      ev_.on_other_frame(f);
   }
 }
 
@@ -215,24 +212,24 @@ void client_core::apply_directory(const net::directory& d) {
     if (p.name == name_ || trust_ == nullptr)
       continue;
     switch (trust_->check(p.name, p.x25519_key, p.ed25519_key)) {
-      case trust_store::verdict::new_peer:
-        trust_->remember(p.name, p.x25519_key, p.ed25519_key);
-        blocked_.erase(p.name);
-        break;
-      case trust_store::verdict::same:
-        blocked_.erase(p.name);
-        break;
-      case trust_store::verdict::changed:
-        blocked_.insert(p.name);
-        if (ev_.on_warning)
-          ev_.on_warning("WARNING: the key of '" + p.name
-                         + "' CHANGED since you last saw this name. It may "
-                           "be a new device or an impostor. Nothing will be "
-                           "sent to '"
-                         + p.name
-                         + "' until you compare safety numbers and accept "
-                           "the new key.");
-        break;
+    case trust_store::verdict::new_peer:
+      trust_->remember(p.name, p.x25519_key, p.ed25519_key);
+      blocked_.erase(p.name);
+      break;
+    case trust_store::verdict::same:
+      blocked_.erase(p.name);
+      break;
+    case trust_store::verdict::changed:
+      blocked_.insert(p.name);
+      if (ev_.on_warning)
+        ev_.on_warning("WARNING: the key of '" + p.name +
+                       "' CHANGED since you last saw this name. It may "
+                       "be a new device or an impostor. Nothing will be "
+                       "sent to '" +
+                       p.name +
+                       "' until you compare safety numbers and accept "
+                       "the new key.");
+      break;
     }
   }
   if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))

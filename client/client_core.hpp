@@ -32,10 +32,10 @@ struct client_events {
   std::function<void(const std::string& text)> on_warning;
   std::function<void(const std::vector<std::string>& joined,
                      const std::vector<std::string>& left, bool snapshot)>
-    on_directory;
+      on_directory;
   std::function<void(const std::string& from, const std::string& text,
                      bool verified_key)>
-    on_message;
+      on_message;
   /// Frames the core does not handle itself (video).
   std::function<void(const net::frame&)> on_other_frame;
   /// chat-bench only: when set, a decoded DELIVER is handed here instead of
@@ -153,7 +153,7 @@ private:
   bool hello_pending_ = false;
   net::errc last_error_ = net::errc::ok;
   bool joined_ = false;
-  bool welcomed_ = false;     ///< WELCOME arrived
+  bool welcomed_ = false;      ///< WELCOME arrived
   bool have_snapshot_ = false; ///< the first directory snapshot arrived
   bool finished_ = false;
 };

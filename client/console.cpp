@@ -8,8 +8,8 @@
 #include <memory>
 #include <optional>
 #include <poll.h>
-#include <sys/socket.h>
 #include <sstream>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "client/client_core.hpp"
@@ -196,7 +196,7 @@ private:
   state state_ = state::naming;
   std::vector<std::string> recipients_;
   bool pin_on_connect_ = false;
-  bool lost_ = false; ///< the connection dropped (not a refusal)
+  bool lost_ = false;     ///< the connection dropped (not a refusal)
   std::string server_id_; ///< host:port
   net::identity identity_;
   std::optional<net::tls_context> tls_;
@@ -208,7 +208,8 @@ void console::flush_socket() {
     return;
   std::vector<char> out;
   core_->take_output(out);
-  if (!out.empty() && !sock_->write_all(out.data(), out.size()) && exit_code_ < 0) {
+  if (!out.empty() && !sock_->write_all(out.data(), out.size()) &&
+      exit_code_ < 0) {
     out_.event("! connection lost while sending");
     exit_code_ = 2;
   }
@@ -258,9 +259,9 @@ void console::on_menu(const std::string& choice) {
     } else {
       out_.line("key fingerprint of " + peer + ": " + fp);
       if (peer != core_->name())
-        out_.line("safety number with " + peer + ": "
-                  + core_->safety_number_with(peer)
-                  + "  (compare it with " + peer + " out of band)");
+        out_.line("safety number with " + peer + ": " +
+                  core_->safety_number_with(peer) + "  (compare it with " +
+                  peer + " out of band)");
     }
   } else if (choice.rfind("accept ", 0) == 0) {
     auto peer = trim(choice.substr(7));
@@ -278,79 +279,78 @@ void console::handle_line(const std::string& raw) {
   out_.answered();
   auto line = trim(raw);
   switch (state_) {
-    case state::naming:
-      if (line.empty()) {
-        out_.prompt("your name: ");
-        return;
-      }
-      state_ = state::connecting;
-      core_->choose_name(line);
-      return;
-    case state::connecting:
-      return; // typed before WELCOME: ignore
-    case state::menu:
-      if (video_->command(*core_, line))
-        return show_menu();
-      return on_menu(line);
-    case state::video_wait:
-      return;
-    case state::video_pick:
-      if (line.empty() || video_->play(*core_, line)) {
-        state_ = state::menu;
-        return show_menu();
-      }
-      out_.prompt("video (number or id, empty to cancel): ");
-      return;
-    case state::recipients: {
-      auto names = split_names(line);
-      if (names.empty()) {
-        state_ = state::menu;
-        return show_menu();
-      }
-      std::vector<std::string> unknown;
-      if (!(names.size() == 1 && names[0] == "all"))
-        for (auto& n : names)
-          if (core_->directory().count(n) == 0 || n == core_->name())
-            unknown.push_back(n);
-      if (!unknown.empty()) {
-        std::string online;
-        for (auto& kvp : core_->directory())
-          if (kvp.first != core_->name())
-            online += (online.empty() ? "" : ", ") + kvp.first;
-        out_.line("unknown name '" + unknown[0] + "'; online: "
-                  + (online.empty() ? "nobody" : online));
-        out_.prompt("to (one or more names, or 'all'): ");
-        return;
-      }
-      recipients_ = std::move(names);
-      state_ = state::text;
-      out_.prompt("message: ");
+  case state::naming:
+    if (line.empty()) {
+      out_.prompt("your name: ");
       return;
     }
-    case state::text: {
+    state_ = state::connecting;
+    core_->choose_name(line);
+    return;
+  case state::connecting:
+    return; // typed before WELCOME: ignore
+  case state::menu:
+    if (video_->command(*core_, line))
+      return show_menu();
+    return on_menu(line);
+  case state::video_wait:
+    return;
+  case state::video_pick:
+    if (line.empty() || video_->play(*core_, line)) {
       state_ = state::menu;
-      if (raw.size() > max_message_bytes) {
-        out_.line("message too long (" + std::to_string(raw.size())
-                  + " bytes, at most " + std::to_string(max_message_bytes)
-                  + ")");
-      } else if (!net::is_valid_utf8(raw)) {
-        out_.line("message is not valid UTF-8; not sent");
-      } else {
-        auto report = core_->send_text(recipients_, raw);
-        if (!report.sent.empty()) {
-          std::string to;
-          for (auto& s : report.sent)
-            to += (to.empty() ? "" : ", ") + s;
-          out_.line("sent to " + to);
-        }
-        for (auto& [peer, why] : report.refused)
-          out_.line("NOT sent to " + peer + ": " + why);
-        flush_socket();
-      }
       return show_menu();
     }
-    case state::quitting:
+    out_.prompt("video (number or id, empty to cancel): ");
+    return;
+  case state::recipients: {
+    auto names = split_names(line);
+    if (names.empty()) {
+      state_ = state::menu;
+      return show_menu();
+    }
+    std::vector<std::string> unknown;
+    if (!(names.size() == 1 && names[0] == "all"))
+      for (auto& n : names)
+        if (core_->directory().count(n) == 0 || n == core_->name())
+          unknown.push_back(n);
+    if (!unknown.empty()) {
+      std::string online;
+      for (auto& kvp : core_->directory())
+        if (kvp.first != core_->name())
+          online += (online.empty() ? "" : ", ") + kvp.first;
+      out_.line("unknown name '" + unknown[0] +
+                "'; online: " + (online.empty() ? "nobody" : online));
+      out_.prompt("to (one or more names, or 'all'): ");
       return;
+    }
+    recipients_ = std::move(names);
+    state_ = state::text;
+    out_.prompt("message: ");
+    return;
+  }
+  case state::text: {
+    state_ = state::menu;
+    if (raw.size() > max_message_bytes) {
+      out_.line("message too long (" + std::to_string(raw.size()) +
+                " bytes, at most " + std::to_string(max_message_bytes) + ")");
+    } else if (!net::is_valid_utf8(raw)) {
+      out_.line("message is not valid UTF-8; not sent");
+    } else {
+      auto report = core_->send_text(recipients_, raw);
+      if (!report.sent.empty()) {
+        std::string to;
+        for (auto& s : report.sent)
+          to += (to.empty() ? "" : ", ") + s;
+        out_.line("sent to " + to);
+      }
+      for (auto& [peer, why] : report.refused)
+        out_.line("NOT sent to " + peer + ": " + why);
+      flush_socket();
+    }
+    return show_menu();
+  }
+  case state::quitting:
+    return;
   }
 }
 
@@ -407,9 +407,9 @@ int console::run() {
     }
     if (video_)
       video_->cancel();
-    out_.event("! connection to the server lost; reconnecting in "
-               + std::to_string(backoff.count())
-               + " s (4 or end of input quits)");
+    out_.event("! connection to the server lost; reconnecting in " +
+               std::to_string(backoff.count()) +
+               " s (4 or end of input quits)");
     if (wait_or_quit(backoff))
       return 0;
     backoff = std::min(backoff * 2, std::chrono::seconds{30});
@@ -420,7 +420,7 @@ bool console::wait_or_quit(std::chrono::seconds delay) {
   auto until = std::chrono::steady_clock::now() + delay;
   for (;;) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-      until - std::chrono::steady_clock::now());
+        until - std::chrono::steady_clock::now());
     if (left.count() <= 0)
       return false;
     pollfd fd{STDIN_FILENO, POLLIN, 0};
@@ -440,8 +440,8 @@ int console::serve(const std::string& name, bool first) {
   std::string pinned;
   if (pin.empty() && !opts_.accept_new_fingerprint) {
     // Use the fingerprint pinned on first use, if any.
-    if (known_->check(server_id_, "", &pinned)
-        != net::known_servers::verdict::unknown)
+    if (known_->check(server_id_, "", &pinned) !=
+        net::known_servers::verdict::unknown)
       pin = pinned;
   }
   pin_on_connect_ = pin.empty() || opts_.accept_new_fingerprint;
@@ -460,8 +460,8 @@ int console::serve(const std::string& name, bool first) {
     out_.line("connected to " + server_id_ + ", server fingerprint " + fp);
     if (pin_on_connect_) {
       known_->pin(server_id_, fp);
-      out_.line("pinned this fingerprint for " + server_id_
-                + " (trust on first use)");
+      out_.line("pinned this fingerprint for " + server_id_ +
+                " (trust on first use)");
     }
   };
   ev.on_welcome = [&](const std::string& name) {
@@ -481,10 +481,13 @@ int console::serve(const std::string& name, bool first) {
         video_->on_server_error();
       return;
     }
-    if (text.find("pin") != std::string::npos
-        || text.find("fingerprint") != std::string::npos)
-      out_.event("! " + text + "\n! The server's certificate is not the one "
-                 "pinned for " + server_id_ + ". If you trust the change, run "
+    if (text.find("pin") != std::string::npos ||
+        text.find("fingerprint") != std::string::npos)
+      out_.event("! " + text +
+                 "\n! The server's certificate is not the one "
+                 "pinned for " +
+                 server_id_ +
+                 ". If you trust the change, run "
                  "again with --accept-new-fingerprint.");
     else
       out_.event("! " + text);
@@ -507,20 +510,18 @@ int console::serve(const std::string& name, bool first) {
   };
   ev.on_message = [&](const std::string& from, const std::string& text,
                       bool verified) {
-    out_.event("[" + from + (verified ? "" : " (UNVERIFIED KEY)") + "] "
-               + text);
+    out_.event("[" + from + (verified ? "" : " (UNVERIFIED KEY)") + "] " +
+               text);
   };
-  ev.on_other_frame = [&](const net::frame& f) {
-    video_->on_frame(*core_, f);
-  };
+  ev.on_other_frame = [&](const net::frame& f) { video_->on_frame(*core_, f); };
   core_ = std::make_unique<client_core>(*tls_, pin, identity_, &*trust_,
                                         std::move(ev));
   player_settings video_cfg;
   video_cfg.headless = opts_.headless;
   video_cfg.check_frame_codes = opts_.check_frame_codes;
   video_ = std::make_unique<playback>(
-    video_cfg, opts_.abr_policy,
-    [this](const std::string& line) { out_.event(line); });
+      video_cfg, opts_.abr_policy,
+      [this](const std::string& line) { out_.event(line); });
   video_->on_list = [this] {
     if (state_ != state::video_wait)
       return;
@@ -541,9 +542,9 @@ int console::serve(const std::string& name, bool first) {
   }
   flush_socket();
   auto ready_for_input = [&] {
-    return state_ == state::naming || state_ == state::menu
-           || state_ == state::recipients || state_ == state::text
-           || state_ == state::video_pick;
+    return state_ == state::naming || state_ == state::menu ||
+           state_ == state::recipients || state_ == state::text ||
+           state_ == state::video_pick;
   };
   // --max-kbps: a token bucket over socket reads (lets one machine show
   // adaptation); 0 = unlimited.
@@ -571,13 +572,13 @@ int console::serve(const std::string& name, bool first) {
     if (bytes_per_sec > 0) {
       refill();
       throttled = read_budget < 1024;
-      read_max = std::min(buf.size(),
-                          static_cast<size_t>(std::max(read_budget, 0.0)));
+      read_max =
+          std::min(buf.size(), static_cast<size_t>(std::max(read_budget, 0.0)));
     }
     auto wake = video_->next_wakeup();
     auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-                     wake - clock::now())
-                     .count();
+                       wake - clock::now())
+                       .count();
     timeout = std::clamp<long>(timeout, 0, throttled ? 10 : 1000);
     // Socket first in the array; a throttled socket is not polled.
     pollfd fds[2] = {{throttled ? -1 : sock_->fd(), POLLIN, 0},

@@ -19,11 +19,10 @@ std::string describe(size_t number, const net::video_info& v) {
 
 } // namespace
 
-playback::playback(player_settings defaults, std::string policy,
-                   print_fn print)
-  : defaults_(std::move(defaults)),
-    policy_(std::move(policy)),
-    print_(std::move(print)) {
+playback::playback(player_settings defaults, std::string policy, print_fn print)
+    : defaults_(std::move(defaults)),
+      policy_(std::move(policy)),
+      print_(std::move(print)) {
   // nop
 }
 
@@ -45,56 +44,56 @@ bool playback::play(client_core& core, const std::string& choice) {
   player_ = std::make_unique<video_player>(cfg, player_clock::now());
   stream_id_ = 0;
   core.send_frame(net::play_request{id, policy_, 0});
-  print_("playing " + id + (cfg.headless ? " (headless)" : "")
-         + " - commands: p pause/resume, + / - seek 10 s, g SECONDS, s stop"
-           "; the menu keeps working");
+  print_("playing " + id + (cfg.headless ? " (headless)" : "") +
+         " - commands: p pause/resume, + / - seek 10 s, g SECONDS, s stop"
+         "; the menu keeps working");
   return true;
 }
 
 bool playback::on_frame(client_core& core, const net::frame& f) {
   auto now = player_clock::now();
   switch (f.type) {
-    case net::video_list::wire_type: {
-      auto list = net::decode_payload<net::video_list>(f);
-      if (!list)
-        return true;
-      videos_ = std::move(list->videos);
-      if (videos_.empty())
-        print_("the server has no videos");
-      for (size_t i = 0; i < videos_.size(); ++i)
-        print_(describe(i + 1, videos_[i]));
-      if (on_list)
-        on_list();
+  case net::video_list::wire_type: {
+    auto list = net::decode_payload<net::video_list>(f);
+    if (!list)
       return true;
+    videos_ = std::move(list->videos);
+    if (videos_.empty())
+      print_("the server has no videos");
+    for (size_t i = 0; i < videos_.size(); ++i)
+      print_(describe(i + 1, videos_[i]));
+    if (on_list)
+      on_list();
+    return true;
+  }
+  case net::play_started::wire_type: {
+    auto msg = net::decode_payload<net::play_started>(f);
+    if (msg && player_) {
+      stream_id_ = msg->stream_id;
+      player_->on_started(*msg, now);
     }
-    case net::play_started::wire_type: {
-      auto msg = net::decode_payload<net::play_started>(f);
-      if (msg && player_) {
-        stream_id_ = msg->stream_id;
-        player_->on_started(*msg, now);
-      }
-      return true;
+    return true;
+  }
+  case net::video_frame::wire_type: {
+    auto msg = net::decode_payload<net::video_frame>(f);
+    if (msg && player_ && msg->stream_id == stream_id_)
+      player_->on_frame(std::move(*msg), now);
+    return true;
+  }
+  case net::video_end::wire_type: {
+    auto msg = net::decode_payload<net::video_end>(f);
+    if (msg && player_ && stream_id_ == 0) {
+      // Ended before it started (e.g. a policy the video cannot serve).
+      print_("playback failed: " + msg->text);
+      return cancel(), true;
     }
-    case net::video_frame::wire_type: {
-      auto msg = net::decode_payload<net::video_frame>(f);
-      if (msg && player_ && msg->stream_id == stream_id_)
-        player_->on_frame(std::move(*msg), now);
-      return true;
-    }
-    case net::video_end::wire_type: {
-      auto msg = net::decode_payload<net::video_end>(f);
-      if (msg && player_ && stream_id_ == 0) {
-        // Ended before it started (e.g. a policy the video cannot serve).
-        print_("playback failed: " + msg->text);
-        return cancel(), true;
-      }
-      if (msg && player_ && msg->stream_id == stream_id_)
-        player_->on_end(*msg, now);
-      tick(core);
-      return true;
-    }
-    default:
-      return false;
+    if (msg && player_ && msg->stream_id == stream_id_)
+      player_->on_end(*msg, now);
+    tick(core);
+    return true;
+  }
+  default:
+    return false;
   }
 }
 
@@ -114,7 +113,7 @@ bool playback::command(client_core& core, const std::string& line) {
     try {
       auto ms = static_cast<int64_t>(std::stod(line.substr(2)) * 1000);
       core.send_frame(net::video_control{
-        stream_id_, static_cast<uint8_t>(net::video_op::seek_absolute), ms});
+          stream_id_, static_cast<uint8_t>(net::video_op::seek_absolute), ms});
     } catch (const std::exception&) {
       print_("usage: g SECONDS");
     }
@@ -153,8 +152,7 @@ void playback::on_server_error() {
 
 player_time playback::next_wakeup() const {
   auto now = player_clock::now();
-  return player_ ? player_->next_wakeup(now)
-                 : now + std::chrono::seconds{1};
+  return player_ ? player_->next_wakeup(now) : now + std::chrono::seconds{1};
 }
 
 void playback::send(client_core& core, std::vector<player_output> out) {

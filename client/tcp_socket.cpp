@@ -34,8 +34,8 @@ net::result<tcp_socket> tcp_socket::connect(const std::string& host,
   addrinfo* res = nullptr;
   auto port_str = std::to_string(port);
   if (int rc = ::getaddrinfo(host.c_str(), port_str.c_str(), &hints, &res))
-    return net::make_error(net::errc::io, "cannot resolve '" + host
-                                            + "': " + gai_strerror(rc));
+    return net::make_error(net::errc::io, "cannot resolve '" + host +
+                                              "': " + gai_strerror(rc));
   std::string last_error = "no address";
   for (auto ai = res; ai != nullptr; ai = ai->ai_next) {
     int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
@@ -54,8 +54,8 @@ net::result<tcp_socket> tcp_socket::connect(const std::string& host,
     ::close(fd);
   }
   ::freeaddrinfo(res);
-  return net::make_error(net::errc::io, "cannot connect to " + host + ":"
-                                          + port_str + ": " + last_error);
+  return net::make_error(net::errc::io, "cannot connect to " + host + ":" +
+                                            port_str + ": " + last_error);
 }
 
 bool tcp_socket::write_all(const char* data, size_t size) {

@@ -58,11 +58,11 @@ std::string player_summary::to_text() const {
   bool ascending = true;
   for (size_t i = 1; i < received_indices.size(); ++i)
     ascending &= received_indices[i] > received_indices[i - 1];
-  s += "\narrival order: "
-       + std::string{ascending ? "ascending, no repeats" : "NOT ascending"};
+  s += "\narrival order: " +
+       std::string{ascending ? "ascending, no repeats" : "NOT ascending"};
   if (codes_checked > 0)
-    s += "\nframe codes: " + std::to_string(codes_checked) + " checked, "
-         + std::to_string(codes_mismatched) + " mismatched";
+    s += "\nframe codes: " + std::to_string(codes_checked) + " checked, " +
+         std::to_string(codes_mismatched) + " mismatched";
   return s;
 }
 
@@ -99,12 +99,13 @@ void video_player::on_frame(net::video_frame&& msg, player_time now) {
   // only bytes of later reads count against the span (microseconds: a
   // loopback burst takes well under a millisecond).
   if (!arrivals_.empty() && now - arrivals_.back().first < interval_ / 2) {
-    auto span = duration_cast<std::chrono::microseconds>(now - run_start_).count();
+    auto span =
+        duration_cast<std::chrono::microseconds>(now - run_start_).count();
     if (span > 0) {
       run_bytes_ += size;
       if (++run_frames_ >= 3) {
         burst_kbps_ = static_cast<uint32_t>(
-          std::min<uint64_t>(run_bytes_ * 8 * 1000 / span, 10000000));
+            std::min<uint64_t>(run_bytes_ * 8 * 1000 / span, 10000000));
         burst_at_ = now;
       }
     }

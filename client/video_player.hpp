@@ -65,8 +65,8 @@ struct player_summary {
   uint64_t bytes_received = 0;
   std::vector<uint32_t> received_indices; ///< in arrival order
   std::vector<uint32_t> shown_indices;    ///< in display order
-  uint32_t codes_checked = 0;    ///< with check_frame_codes
-  uint32_t codes_mismatched = 0; ///< stamped index != timeline index
+  uint32_t codes_checked = 0;             ///< with check_frame_codes
+  uint32_t codes_mismatched = 0;          ///< stamped index != timeline index
   bool ended = false;
   uint8_t end_reason = 0; ///< net::end_reason
   std::string end_text;
@@ -154,7 +154,7 @@ private:
   player_time last_stats_;
   std::deque<std::pair<player_time, size_t>> arrivals_; ///< last 2 s
   uint32_t burst_kbps_ = 0;
-  player_time burst_at_; ///< when burst_kbps_ was measured
+  player_time burst_at_;  ///< when burst_kbps_ was measured
   player_time run_start_; ///< first arrival of the current burst
   uint64_t run_bytes_ = 0;
   uint32_t run_frames_ = 0;

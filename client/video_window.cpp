@@ -53,8 +53,8 @@ player_key video_window::show(const cv::Mat& img) {
     // GUI_NORMAL: no Qt toolbar, whose "Save current image" button would
     // let a frame reach the disk; the client never stores video.
     ++calls;
-    cv::namedWindow(title_, cv::WINDOW_AUTOSIZE | cv::WINDOW_KEEPRATIO
-                              | cv::WINDOW_GUI_NORMAL);
+    cv::namedWindow(title_, cv::WINDOW_AUTOSIZE | cv::WINDOW_KEEPRATIO |
+                                cv::WINDOW_GUI_NORMAL);
   }
   calls += 2;
   open_ = true;

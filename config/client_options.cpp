@@ -53,8 +53,8 @@ net::result<client_options> parse_client_options(int argc,
   if (help_shown)
     return o;
   if (port == 0 || port > 65535)
-    return option_error("port", std::to_string(port)
-                                  + " is out of range (1-65535)");
+    return option_error("port",
+                        std::to_string(port) + " is out of range (1-65535)");
   o.port = static_cast<uint16_t>(port);
   if (o.keepalive_s == 0)
     return option_error("keepalive-s", "must be at least 1");

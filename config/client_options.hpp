@@ -12,16 +12,16 @@ namespace config {
 struct client_options {
   std::string host = "127.0.0.1";
   uint16_t port = 5000;
-  std::string name;             ///< asked for interactively when empty
-  std::string home_dir;         ///< default: $HOME/.chatroom
-  std::string key_file;         ///< default: <home>/identity.pem
-  std::string known_servers;    ///< default: <home>/known_servers
-  std::string trust_file;       ///< default: <home>/known_peers
+  std::string name;               ///< asked for interactively when empty
+  std::string home_dir;           ///< default: $HOME/.chatroom
+  std::string key_file;           ///< default: <home>/identity.pem
+  std::string known_servers;      ///< default: <home>/known_servers
+  std::string trust_file;         ///< default: <home>/known_peers
   std::string server_fingerprint; ///< pin up front (SHA256:..)
   bool accept_new_fingerprint = false;
   bool headless = false;
-  uint32_t max_kbps = 0;        ///< receive bandwidth cap, 0 = none
-  std::string abr_policy;       ///< "" = server default
+  uint32_t max_kbps = 0;          ///< receive bandwidth cap, 0 = none
+  std::string abr_policy;         ///< "" = server default
   bool check_frame_codes = false; ///< verify stamped frame indices
   uint32_t keepalive_s = 60;      ///< PING when idle this long
 };

@@ -9,10 +9,10 @@ caf::error option_error(const std::string& option, const std::string& why) {
   return net::make_error(net::errc::config, "--" + option + ": " + why);
 }
 
-net::result<parsed_options>
-parse_options(const po::options_description& desc, int argc,
-              const char* const* argv, const std::string& default_file,
-              std::ostream& help_out) {
+net::result<parsed_options> parse_options(const po::options_description& desc,
+                                          int argc, const char* const* argv,
+                                          const std::string& default_file,
+                                          std::ostream& help_out) {
   parsed_options res;
   try {
     po::store(po::command_line_parser(argc, argv).options(desc).run(), res.vm);

@@ -23,10 +23,10 @@ struct parsed_options {
 /// Parses argv and the config file (if `--config` is given, or `default_file`
 /// exists). `desc` must contain "config" and "help". Prints the help text
 /// to `help_out` on --help. Errors name the offending option.
-net::result<parsed_options>
-parse_options(const po::options_description& desc, int argc,
-              const char* const* argv, const std::string& default_file,
-              std::ostream& help_out);
+net::result<parsed_options> parse_options(const po::options_description& desc,
+                                          int argc, const char* const* argv,
+                                          const std::string& default_file,
+                                          std::ostream& help_out);
 
 /// Error for `option` with an explanation, e.g. "--port: 70000 is out of
 /// range (0-65535)".

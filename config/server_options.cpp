@@ -90,29 +90,28 @@ net::result<server_options> parse_server_options(int argc,
      "log every received frame (debugging; never logs plaintext, there is "
      "none)");
   // clang-format on
-  auto parsed = parse_options(desc, argc, argv, "config/server.ini",
-                              help_out);
+  auto parsed = parse_options(desc, argc, argv, "config/server.ini", help_out);
   if (!parsed)
     return std::move(parsed.error());
   help_shown = parsed->help_shown;
   if (help_shown)
     return o;
   if (port > 65535)
-    return option_error("port", std::to_string(port)
-                                  + " is out of range (0-65535)");
+    return option_error("port",
+                        std::to_string(port) + " is out of range (0-65535)");
   o.port = static_cast<uint16_t>(port);
   if (!net::parse_log_level(log_level, o.log_level))
-    return option_error("log-level", "'" + log_level
-                                       + "' is not one of error, warning, "
+    return option_error("log-level", "'" + log_level +
+                                         "' is not one of error, warning, "
                                          "info, debug");
   if (o.scheduler_policy != "sharing" && o.scheduler_policy != "stealing")
     return option_error("scheduler-policy",
-                        "'" + o.scheduler_policy
-                          + "' is not one of sharing, stealing");
+                        "'" + o.scheduler_policy +
+                            "' is not one of sharing, stealing");
   if (o.max_frame_size < 1024 || o.max_frame_size > (64u << 20))
     return option_error("max-frame-size",
-                        std::to_string(o.max_frame_size)
-                          + " is out of range (1024-67108864)");
+                        std::to_string(o.max_frame_size) +
+                            " is out of range (1024-67108864)");
   if (o.max_name_length < 1 || o.max_name_length > 1024)
     return option_error("max-name-length", "must be 1-1024");
   if (o.max_clients < 1)
@@ -121,16 +120,15 @@ net::result<server_options> parse_server_options(int argc,
     return option_error("message-rate",
                         "rate must be > 0 and burst at least 1");
   if (!(o.byte_rate > 0) || o.byte_burst < o.max_frame_size)
-    return option_error("byte-rate",
-                        "rate must be > 0 and byte-burst at least "
-                        "max-frame-size");
+    return option_error("byte-rate", "rate must be > 0 and byte-burst at least "
+                                     "max-frame-size");
   if (o.buffer_target_ms < 100 || o.buffer_target_ms > 60000)
     return option_error("buffer-target-ms", "must be 100-60000");
   if (o.max_inflight_frames < 1)
     return option_error("max-inflight-frames", "must be at least 1");
   if (!is_directory(o.videos_dir))
-    return option_error("videos", "'" + o.videos_dir
-                                    + "' is not a readable directory");
+    return option_error("videos",
+                        "'" + o.videos_dir + "' is not a readable directory");
   return o;
 }
 

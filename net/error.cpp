@@ -7,27 +7,48 @@ namespace net {
 
 const char* to_string(errc code) {
   switch (code) {
-    case errc::ok: return "ok";
-    case errc::io: return "io";
-    case errc::crypto: return "crypto";
-    case errc::tls: return "tls";
-    case errc::pin_mismatch: return "pin_mismatch";
-    case errc::protocol: return "protocol";
-    case errc::bad_version: return "bad_version";
-    case errc::bad_name: return "bad_name";
-    case errc::name_taken: return "name_taken";
-    case errc::bad_key: return "bad_key";
-    case errc::bad_proof: return "bad_proof";
-    case errc::bad_signature: return "bad_signature";
-    case errc::replay: return "replay";
-    case errc::decrypt: return "decrypt";
-    case errc::unknown_peer: return "unknown_peer";
-    case errc::rate_limited: return "rate_limited";
-    case errc::server_full: return "server_full";
-    case errc::overloaded: return "overloaded";
-    case errc::config: return "config";
-    case errc::not_found: return "not_found";
-    case errc::shutdown: return "shutdown";
+  case errc::ok:
+    return "ok";
+  case errc::io:
+    return "io";
+  case errc::crypto:
+    return "crypto";
+  case errc::tls:
+    return "tls";
+  case errc::pin_mismatch:
+    return "pin_mismatch";
+  case errc::protocol:
+    return "protocol";
+  case errc::bad_version:
+    return "bad_version";
+  case errc::bad_name:
+    return "bad_name";
+  case errc::name_taken:
+    return "name_taken";
+  case errc::bad_key:
+    return "bad_key";
+  case errc::bad_proof:
+    return "bad_proof";
+  case errc::bad_signature:
+    return "bad_signature";
+  case errc::replay:
+    return "replay";
+  case errc::decrypt:
+    return "decrypt";
+  case errc::unknown_peer:
+    return "unknown_peer";
+  case errc::rate_limited:
+    return "rate_limited";
+  case errc::server_full:
+    return "server_full";
+  case errc::overloaded:
+    return "overloaded";
+  case errc::config:
+    return "config";
+  case errc::not_found:
+    return "not_found";
+  case errc::shutdown:
+    return "shutdown";
   }
   return "unknown";
 }

@@ -5,7 +5,7 @@
 namespace net {
 
 frame_decoder::frame_decoder(uint32_t max_frame_size)
-  : max_frame_size_(max_frame_size) {
+    : max_frame_size_(max_frame_size) {
   // nop
 }
 
@@ -19,17 +19,18 @@ bool frame_decoder::feed(const char* data, size_t size) {
       size -= n;
       if (header_fill_ < frame_header_size)
         break;
-      auto u = [&](int i) { return static_cast<uint32_t>(
-                              static_cast<uint8_t>(header_[i])); };
+      auto u = [&](int i) {
+        return static_cast<uint32_t>(static_cast<uint8_t>(header_[i]));
+      };
       uint32_t len = (u(0) << 24) | (u(1) << 16) | (u(2) << 8) | u(3);
       if (len == 0) {
         error_ = "frame length 0";
         return false;
       }
       if (len > max_frame_size_) {
-        error_ = "frame of " + std::to_string(len)
-                 + " bytes exceeds the maximum of "
-                 + std::to_string(max_frame_size_);
+        error_ = "frame of " + std::to_string(len) +
+                 " bytes exceeds the maximum of " +
+                 std::to_string(max_frame_size_);
         return false;
       }
       current_.type = static_cast<uint8_t>(header_[4]);

@@ -57,8 +57,8 @@ result<T> decode_payload(const frame& f) {
   if (f.type != T::wire_type)
     return make_error(errc::protocol, "unexpected frame type");
   if (!from_wire(f.payload.data(), f.payload.size(), x))
-    return make_error(errc::protocol, "malformed payload of frame type "
-                                        + std::to_string(f.type));
+    return make_error(errc::protocol, "malformed payload of frame type " +
+                                          std::to_string(f.type));
   return x;
 }
 

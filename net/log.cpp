@@ -15,10 +15,14 @@ std::mutex out_mtx;
 
 const char* tag(log_level lvl) {
   switch (lvl) {
-    case log_level::error: return "ERROR";
-    case log_level::warning: return "WARN ";
-    case log_level::info: return "INFO ";
-    case log_level::debug: return "DEBUG";
+  case log_level::error:
+    return "ERROR";
+  case log_level::warning:
+    return "WARN ";
+  case log_level::info:
+    return "INFO ";
+  case log_level::debug:
+    return "DEBUG";
   }
   return "?";
 }
@@ -31,10 +35,10 @@ void set_log_level(log_level lvl) {
 
 bool parse_log_level(const std::string& text, log_level& out) {
   static const std::pair<const char*, log_level> names[] = {
-    {"error", log_level::error},
-    {"warning", log_level::warning},
-    {"info", log_level::info},
-    {"debug", log_level::debug}};
+      {"error", log_level::error},
+      {"warning", log_level::warning},
+      {"info", log_level::info},
+      {"debug", log_level::debug}};
   for (auto& [name, lvl] : names)
     if (text == name) {
       out = lvl;
@@ -57,8 +61,8 @@ void log_line(log_level lvl, const std::string& text) {
   char stamp[32];
   std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
   std::lock_guard<std::mutex> guard{out_mtx};
-  std::fprintf(stderr, "%s.%03d %s %s\n", stamp, static_cast<int>(ms),
-               tag(lvl), text.c_str());
+  std::fprintf(stderr, "%s.%03d %s %s\n", stamp, static_cast<int>(ms), tag(lvl),
+               text.c_str());
 }
 
 } // namespace net

@@ -19,10 +19,10 @@ namespace net {
 constexpr uint16_t protocol_version = 1;
 
 #define CHATROOM_EQ(T)                                                         \
-  friend bool operator==(const T& x, const T& y) {                            \
+  friend bool operator==(const T& x, const T& y) {                             \
     return x.tie() == y.tie();                                                 \
   }                                                                            \
-  friend bool operator!=(const T& x, const T& y) {                            \
+  friend bool operator!=(const T& x, const T& y) {                             \
     return !(x == y);                                                          \
   }
 
@@ -82,8 +82,7 @@ struct error_frame {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, error_frame& x) {
-  return f(caf::meta::type_name("error_frame"), x.code, x.ref, x.fatal,
-           x.text);
+  return f(caf::meta::type_name("error_frame"), x.code, x.ref, x.fatal, x.text);
 }
 
 /// One online user and the public keys the registry holds for it.

@@ -5,8 +5,8 @@ namespace net {
 bool is_valid_utf8(std::string_view text) {
   size_t i = 0;
   auto cont = [&](size_t k) {
-    return i + k < text.size()
-           && (static_cast<uint8_t>(text[i + k]) & 0xC0) == 0x80;
+    return i + k < text.size() &&
+           (static_cast<uint8_t>(text[i + k]) & 0xC0) == 0x80;
   };
   while (i < text.size()) {
     auto c = static_cast<uint8_t>(text[i]);

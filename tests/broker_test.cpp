@@ -68,7 +68,7 @@ net::tls_context server_tls(const net::server_credentials& creds) {
 /// The client end of one virtual connection.
 struct tls_client {
   tls_client(connection_handle h, net::tls_channel ch)
-    : hdl(h), tls(std::move(ch)) {
+      : hdl(h), tls(std::move(ch)) {
     // nop
   }
 
@@ -122,22 +122,22 @@ struct fixture : test_node_fixture<> {
   /// Spawns the acceptor and makes it listen on the virtual port.
   void listen(uint32_t max_connections = 16) {
     auto ctx = std::make_shared<server_context>(server_context{
-      reg, catalog_actor{}, std::make_shared<const session_settings>(),
-      server_tls(creds),
-      max_connections});
-    acc = mm.spawn_broker(acceptor,
-                          std::shared_ptr<const server_context>{ctx});
+        reg, catalog_actor{}, std::make_shared<const session_settings>(),
+        server_tls(creds), max_connections});
+    acc = mm.spawn_broker(acceptor, std::shared_ptr<const server_context>{ctx});
     mpx.provide_acceptor(port, acc_hdl);
     self->send(acc, caf::open_atom::value, std::string{"127.0.0.1"}, port);
     drain();
     bool replied = false;
     self->receive(
-      [&](uint16_t actual) {
-        replied = true;
-        CAF_CHECK_EQUAL(actual, port);
-      },
-      [&](caf::error& err) { CAF_FAIL("cannot listen: " << sys.render(err)); },
-      caf::after(0s) >> [] {});
+        [&](uint16_t actual) {
+          replied = true;
+          CAF_CHECK_EQUAL(actual, port);
+        },
+        [&](caf::error& err) {
+          CAF_FAIL("cannot listen: " << sys.render(err));
+        },
+        caf::after(0s) >> [] {});
     CAF_REQUIRE(replied);
   }
 
@@ -202,11 +202,10 @@ struct fixture : test_node_fixture<> {
 
   /// HELLO signed over this TLS connection's channel binding.
   net::hello make_hello(const tls_client& c, const std::string& name) {
-    auto binding = c.tls.export_keying_material(net::channel_binding_label,
-                                                32);
+    auto binding = c.tls.export_keying_material(net::channel_binding_label, 32);
     CAF_REQUIRE(binding);
-    auto t = net::hello_transcript(net::protocol_version, name, c.id.x25519_pub, c.id.ed25519_pub,
-                                   *binding);
+    auto t = net::hello_transcript(net::protocol_version, name, c.id.x25519_pub,
+                                   c.id.ed25519_pub, *binding);
     auto sig = net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
     CAF_REQUIRE(sig);
     return net::hello{net::protocol_version, name, c.id.x25519_pub,
@@ -279,8 +278,8 @@ CAF_TEST(a tls client joins and a malformed frame ends its connection) {
   CAF_REQUIRE_EQUAL(p.size(), 1u);
   CAF_CHECK_EQUAL(p[0].nonce, 99u);
   // a send_message whose envelope length runs past the frame
-  std::vector<char> bad{0, 0, 0, 10, net::send_message::wire_type,
-                        0, 0, 0, 1, 0, 0, 0, 99, 'x'};
+  std::vector<char> bad{
+      0, 0, 0, 10, net::send_message::wire_type, 0, 0, 0, 1, 0, 0, 0, 99, 'x'};
   CAF_REQUIRE(c.tls.write(bad.data(), bad.size()));
   exchange(c);
   auto& last = c.frames.back();
@@ -302,8 +301,8 @@ CAF_TEST(a hello signed without the channel binding is refused) {
   CAF_REQUIRE(c.tls.handshake_done());
   // a proof that would pass in plain mode, replayable on any connection
   auto h = make_hello(c, "alice");
-  auto t = net::hello_transcript(net::protocol_version, "alice", c.id.x25519_pub, c.id.ed25519_pub,
-                                 {});
+  auto t = net::hello_transcript(net::protocol_version, "alice",
+                                 c.id.x25519_pub, c.id.ed25519_pub, {});
   h.proof = *net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
   send_frame(c, h);
   auto errs = c.received<net::error_frame>();

@@ -16,8 +16,8 @@ CAF_TEST(alice messages bob and carol gets nothing) {
   CAF_CHECK(alice->wait_for("* bob joined"));
   CAF_CHECK(alice->wait_for("* carol joined"));
   // the same server fingerprint on both sides
-  CAF_CHECK(alice->output().find("server fingerprint " + srv.fingerprint)
-            != std::string::npos);
+  CAF_CHECK(alice->output().find("server fingerprint " + srv.fingerprint) !=
+            std::string::npos);
   send_message(*alice, "bob", "hello bob, this is alice");
   CAF_CHECK(bob->wait_for("[alice] hello bob, this is alice"));
   // carol would have it by now if it had been broadcast
@@ -215,8 +215,8 @@ CAF_TEST(the client reconnects with its identity after the server restarts) {
   auto mark = alice->output().size();
   CAF_CHECK(alice->wait_for("joined as alice", seconds{20}, mark));
   alice->write("f alice\n");
-  CAF_CHECK(alice->wait_for("key fingerprint of alice: " + fp, seconds{5},
-                            mark));
+  CAF_CHECK(
+      alice->wait_for("key fingerprint of alice: " + fp, seconds{5}, mark));
   alice->write("4\n");
   CAF_CHECK_EQUAL(alice->wait_exit(), 0);
 }

@@ -32,8 +32,7 @@ std::vector<char> raw_header(uint32_t len, uint8_t type) {
 } // namespace
 
 CAF_TEST(every message type survives a round trip) {
-  hello h{protocol_version, "alice", bytes(32, 1), bytes(32, 2),
-          bytes(64, 3)};
+  hello h{protocol_version, "alice", bytes(32, 1), bytes(32, 2), bytes(64, 3)};
   CAF_CHECK_EQUAL(round_trip(h), h);
   welcome w{protocol_version, "alice", 131072};
   CAF_CHECK_EQUAL(round_trip(w), w);
@@ -50,7 +49,7 @@ CAF_TEST(every message type survives a round trip) {
   CAF_CHECK_EQUAL(round_trip(pong{5}), pong{5});
 }
 
-CAF_TEST(the byte layout is big-endian length type payload) {
+CAF_TEST(the byte layout is big - endian length type payload) {
   auto buf = encode_frame(ping{0x0102030405060708});
   std::vector<char> expected{0, 0, 0, 9, 0x04, 1, 2, 3, 4, 5, 6, 7, 8};
   CAF_CHECK_EQUAL(buf, expected);
@@ -134,8 +133,8 @@ CAF_TEST(malformed payloads are rejected) {
   frame l{deliver::wire_type, {0x7f, 0, 0, 0}};
   CAF_CHECK(!decode_payload<deliver>(l));
   // a vector count of 2^32-1 costs no allocation and fails
-  frame v{directory::wire_type, {0, char(0xff), char(0xff), char(0xff),
-                                 char(0xff)}};
+  frame v{directory::wire_type,
+          {0, char(0xff), char(0xff), char(0xff), char(0xff)}};
   CAF_CHECK(!decode_payload<directory>(v));
   // a bool that is neither 0 nor 1
   frame b{directory::wire_type, {2, 0, 0, 0, 0, 0, 0, 0, 0}};

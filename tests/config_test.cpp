@@ -28,7 +28,8 @@ struct args {
   }
 };
 
-net::result<config::server_options> parse(std::initializer_list<std::string> l) {
+net::result<config::server_options>
+parse(std::initializer_list<std::string> l) {
   args a{l};
   std::ostringstream help;
   bool shown = false;
@@ -61,7 +62,8 @@ CAF_TEST(defaults and command line values) {
 CAF_TEST(the config file is read and the command line wins) {
   temp_dir d;
   std::ofstream{d / "s.ini"} << "# comment\nport = 6001\nmax-name-length = 9\n"
-                                "videos = " << d.path() << "\n";
+                                "videos = "
+                             << d.path() << "\n";
   auto res = parse({"chat-server", "--config", d / "s.ini", "--port", "6002"});
   CAF_REQUIRE(res);
   CAF_CHECK_EQUAL(res->port, 6002u);
@@ -106,15 +108,15 @@ CAF_TEST(each bad value names its option) {
   CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
                                "--port", "70000"}),
                      "--port: 70000 is out of range"));
-  CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
-                               "--bogus", "1"}),
-                     "bogus"));
-  CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos",
-                               d / "missing"}),
-                     "--videos"));
-  CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
-                               "--port", "abc"}),
-                     "port"));
+  CAF_CHECK(contains(
+      error_of({"s", "--config", "/dev/null", "--videos", v, "--bogus", "1"}),
+      "bogus"));
+  CAF_CHECK(contains(
+      error_of({"s", "--config", "/dev/null", "--videos", d / "missing"}),
+      "--videos"));
+  CAF_CHECK(contains(
+      error_of({"s", "--config", "/dev/null", "--videos", v, "--port", "abc"}),
+      "port"));
   CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
                                "--log-level", "loud"}),
                      "--log-level"));
@@ -124,15 +126,14 @@ CAF_TEST(each bad value names its option) {
   CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
                                "--scheduler-policy", "magic"}),
                      "--scheduler-policy"));
-  CAF_CHECK(contains(error_of({"s", "--config", d / "nope.ini"}),
-                     "--config"));
+  CAF_CHECK(contains(error_of({"s", "--config", d / "nope.ini"}), "--config"));
   std::ofstream{d / "bad.ini"} << "colour = blue\n";
   CAF_CHECK(contains(error_of({"s", "--config", d / "bad.ini"}), "colour"));
 }
 
 CAF_TEST(client options derive file paths from home) {
-  args a{"chat-client", "--home", "/tmp/x", "--port", "6000", "--name",
-         "alice"};
+  args a{"chat-client", "--home", "/tmp/x", "--port",
+         "6000",        "--name", "alice"};
   std::ostringstream help;
   bool shown = false;
   auto res = config::parse_client_options(a.argc(), a.argv(), help, shown);
@@ -143,13 +144,14 @@ CAF_TEST(client options derive file paths from home) {
   CAF_CHECK(!config::parse_client_options(b.argc(), b.argv(), help, shown));
 }
 
-CAF_TEST(the real server exits non-zero with one clear line) {
+CAF_TEST(the real server exits non - zero with one clear line) {
   temp_dir d;
   ::mkdir((d / "videos").c_str(), 0755);
   auto run = [&](std::vector<std::string> extra) {
-    std::vector<std::string> argv{binary("chat-server"), "--config",
-                                  "/dev/null", "--data-dir", d / "data",
-                                  "--videos", d / "videos"};
+    std::vector<std::string> argv{
+        binary("chat-server"), "--config", "/dev/null",
+        "--data-dir",          d / "data", "--videos",
+        d / "videos"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     process p{argv};
     auto code = p.wait_exit();
@@ -170,8 +172,8 @@ CAF_TEST(the real server exits non-zero with one clear line) {
   ::chmod((d / "data/server-key.pem").c_str(), 0600);
   auto [c3, out3] = run({"--port", "0"});
   CAF_CHECK_NOT_EQUAL(c3, 0);
-  CAF_CHECK(contains(out3, "server-cert.pem")
-            || contains(out3, "server-key.pem"));
+  CAF_CHECK(contains(out3, "server-cert.pem") ||
+            contains(out3, "server-key.pem"));
   // --help lists options with defaults and exits 0
   auto [c4, out4] = run({"--help"});
   CAF_CHECK_EQUAL(c4, 0);

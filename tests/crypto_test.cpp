@@ -309,15 +309,15 @@ CAF_TEST(small order ed25519 keys never verify) {
   forged[0] = 1;
   std::string msg = "any message at all";
   CAF_CHECK(!net::is_valid_ed25519_public(identity_key));
-  CAF_CHECK(!net::ed25519_verify(identity_key, msg.data(), msg.size(),
-                                 forged));
+  CAF_CHECK(!net::ed25519_verify(identity_key, msg.data(), msg.size(), forged));
   // every small-order encoding, with either sign bit
-  for (auto hex : {"0000000000000000000000000000000000000000000000000000000000000000",
-                   "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
-                   "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
-                   "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-                   "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
-                   "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"}) {
+  for (auto hex :
+       {"0000000000000000000000000000000000000000000000000000000000000000",
+        "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+        "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+        "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+        "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f"}) {
     auto key = net::from_hex(hex);
     CAF_REQUIRE(key);
     CAF_CHECK(!net::is_valid_ed25519_public(*key));

@@ -158,9 +158,9 @@ CAF_TEST(a wrong protocol version) {
 CAF_TEST(invalid names are refused and the connection may retry) {
   raw_client x{srv.port};
   CAF_REQUIRE(x.handshake());
-  for (auto name : {std::string{}, std::string(5000, 'a'),
-                    std::string{"bell\x07"}, std::string{"\xc3\x28"},
-                    std::string{"two words"}}) {
+  for (auto name :
+       {std::string{}, std::string(5000, 'a'), std::string{"bell\x07"},
+        std::string{"\xc3\x28"}, std::string{"two words"}}) {
     x.send(x.make_hello(name));
     auto e = x.wait_for<net::error_frame>();
     CAF_REQUIRE(e);
@@ -244,7 +244,7 @@ CAF_TEST(a burst of ten thousand messages) {
   bystanders_fine();
   auto took = duration_cast<milliseconds>(steady_clock::now() - t0);
   CAF_MESSAGE("bystander round trip after the flood: " << took.count()
-                                                      << " ms");
+                                                       << " ms");
   CAF_CHECK_LESS(took.count(), 2000);
 }
 
@@ -263,9 +263,9 @@ CAF_TEST(sigterm tells every client and exits zero) {
 }
 
 CAF_TEST(a client that never reads is cut off and memory stays bounded) {
-  live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate",
-                   "100000", "--message-burst", "100000", "--byte-rate",
-                   "1e10", "--byte-burst", "1e10"}};
+  live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate", "100000",
+                   "--message-burst", "100000", "--byte-rate", "1e10",
+                   "--byte-burst", "1e10"}};
   raw_client sink{srv.port};
   sink.join("sink"); // from now on, sink never reads again
   raw_client pusher{srv.port};

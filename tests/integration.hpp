@@ -40,8 +40,8 @@ struct live_server {
     args.insert(args.end(), extra.begin(), extra.end());
     proc = std::make_unique<process>(args);
     auto m = proc->wait_for_regex(
-      "listening on 127\\.0\\.0\\.1:([0-9]+)\\s+certificate fingerprint "
-      "(SHA256:[0-9A-F:]+)");
+        "listening on 127\\.0\\.0\\.1:([0-9]+)\\s+certificate fingerprint "
+        "(SHA256:[0-9A-F:]+)");
     CAF_REQUIRE(m);
     port = static_cast<uint16_t>(std::stoi((*m)[1]));
     fingerprint = (*m)[2];

@@ -103,10 +103,10 @@ public:
 
   /// Waits until the output after `from` contains `text`; returns the
   /// offset just past it, or nullopt on timeout.
-  std::optional<size_t> wait_for(const std::string& text,
-                                 std::chrono::milliseconds timeout
-                                 = std::chrono::seconds{10},
-                                 size_t from = 0) {
+  std::optional<size_t>
+  wait_for(const std::string& text,
+           std::chrono::milliseconds timeout = std::chrono::seconds{10},
+           size_t from = 0) {
     auto deadline = clock::now() + timeout;
     for (;;) {
       auto pos = out_.find(text, from);
@@ -120,9 +120,9 @@ public:
   }
 
   /// Like wait_for, with a regex; returns the match.
-  std::optional<std::smatch> wait_for_regex(const std::string& re,
-                                            std::chrono::milliseconds timeout
-                                            = std::chrono::seconds{10}) {
+  std::optional<std::smatch>
+  wait_for_regex(const std::string& re,
+                 std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
     std::regex rx{re};
     auto deadline = clock::now() + timeout;
     for (;;) {
@@ -137,15 +137,15 @@ public:
   }
 
   /// Waits for the exit; the exit code (or 128+signal), nullopt on timeout.
-  std::optional<int> wait_exit(std::chrono::milliseconds timeout
-                               = std::chrono::seconds{10}) {
+  std::optional<int>
+  wait_exit(std::chrono::milliseconds timeout = std::chrono::seconds{10}) {
     auto deadline = clock::now() + timeout;
     while (!exit_code_) {
       int status = 0;
       auto r = ::waitpid(pid_, &status, WNOHANG);
       if (r == pid_) {
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status)
-                                       : 128 + WTERMSIG(status);
+        exit_code_ =
+            WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         break;
       }
       if (clock::now() > deadline)

@@ -41,8 +41,8 @@ public:
     tls_->start();
     flush();
     auto deadline = clock::now() + std::chrono::seconds{5};
-    while (!tls_->handshake_done() && !tls_->failed()
-           && clock::now() < deadline)
+    while (!tls_->handshake_done() && !tls_->failed() &&
+           clock::now() < deadline)
       if (!pump(std::chrono::milliseconds{100}))
         break;
     return tls_->handshake_done();
@@ -61,13 +61,12 @@ public:
 
   /// HELLO with a fresh identity, signed over the channel binding.
   net::hello make_hello(const std::string& name) {
-    auto binding = tls_->export_keying_material(net::channel_binding_label,
-                                                32);
+    auto binding = tls_->export_keying_material(net::channel_binding_label, 32);
     CAF_REQUIRE(binding);
-    net::hello h{net::protocol_version, name, id_.x25519_pub,
-                 id_.ed25519_pub, {}};
-    auto t = net::hello_transcript(h.version, name, h.x25519_key,
-                                   h.ed25519_key, *binding);
+    net::hello h{
+        net::protocol_version, name, id_.x25519_pub, id_.ed25519_pub, {}};
+    auto t = net::hello_transcript(h.version, name, h.x25519_key, h.ed25519_key,
+                                   *binding);
     h.proof = *net::ed25519_sign(id_.ed25519_priv, t.data(), t.size());
     return h;
   }
@@ -81,8 +80,8 @@ public:
 
   /// Reads until a frame of type T arrives (earlier frames are kept).
   template <class T>
-  std::optional<T> wait_for(std::chrono::milliseconds timeout
-                            = std::chrono::seconds{5}) {
+  std::optional<T>
+  wait_for(std::chrono::milliseconds timeout = std::chrono::seconds{5}) {
     auto deadline = clock::now() + timeout;
     for (;;) {
       for (auto i = frames_.begin(); i != frames_.end(); ++i)

@@ -25,26 +25,26 @@ struct recorder_state {
 
 inline caf::behavior recorder(caf::stateful_actor<recorder_state>* self) {
   return {
-    [=](const actors::shared_frame& f) {
-      net::frame_decoder dec{1 << 24};
-      CAF_REQUIRE(dec.feed(f.bytes->data(), f.bytes->size()));
-      auto fr = dec.next();
-      CAF_REQUIRE(fr);
-      auto d = net::decode_payload<net::directory>(*fr);
-      CAF_REQUIRE(d);
-      self->state.directories.push_back(std::move(*d));
-    },
-    [=](net::deliver& d) { self->state.delivered.push_back(std::move(d)); },
-    [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
-    // test command: join `reg` the way a session does, with a request
-    [=](caf::join_atom, net::peer_info& info, const caf::actor& reg) {
-      self->request(reg, caf::infinite, caf::join_atom::value, std::move(info),
-                    caf::actor{self})
-        .then([=](caf::ok_atom) { ++self->state.joins_ok; },
-              [=](caf::error& err) {
-                self->state.join_errors.push_back(std::move(err));
-              });
-    },
+      [=](const actors::shared_frame& f) {
+        net::frame_decoder dec{1 << 24};
+        CAF_REQUIRE(dec.feed(f.bytes->data(), f.bytes->size()));
+        auto fr = dec.next();
+        CAF_REQUIRE(fr);
+        auto d = net::decode_payload<net::directory>(*fr);
+        CAF_REQUIRE(d);
+        self->state.directories.push_back(std::move(*d));
+      },
+      [=](net::deliver& d) { self->state.delivered.push_back(std::move(d)); },
+      [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
+      // test command: join `reg` the way a session does, with a request
+      [=](caf::join_atom, net::peer_info& info, const caf::actor& reg) {
+        self->request(reg, caf::infinite, caf::join_atom::value,
+                      std::move(info), caf::actor{self})
+            .then([=](caf::ok_atom) { ++self->state.joins_ok; },
+                  [=](caf::error& err) {
+                    self->state.join_errors.push_back(std::move(err));
+                  });
+      },
   };
 }
 

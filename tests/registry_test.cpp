@@ -131,9 +131,9 @@ CAF_TEST(only the owner can remove a name) {
   auto mallory = client();
   join(alice, peer("alice"));
   join(mallory, peer("mallory"));
-  inject((caf::leave_atom, std::string),
-         from(mallory).to(reg).with(caf::leave_atom::value,
-                                    std::string{"alice"}));
+  inject(
+      (caf::leave_atom, std::string),
+      from(mallory).to(reg).with(caf::leave_atom::value, std::string{"alice"}));
   run();
   CAF_CHECK_EQUAL(online(), names({"alice", "mallory"}));
 }

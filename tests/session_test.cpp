@@ -36,20 +36,20 @@ struct conn_state {
 
 caf::behavior conn_recorder(caf::stateful_actor<conn_state>* self) {
   return {
-    [=](write_atom, const std::vector<char>& bytes) {
-      auto& st = self->state;
-      if (st.closes > 0)
-        ++st.writes_after_close;
-      if (!st.decoder.feed(bytes.data(), bytes.size()))
-        st.garbage = true;
-      while (auto f = st.decoder.next())
-        st.frames.push_back(std::move(*f));
-    },
-    [=](caf::close_atom) {
-      auto& st = self->state;
-      if (st.closes++ == 0)
-        st.frames_at_close = st.frames.size();
-    },
+      [=](write_atom, const std::vector<char>& bytes) {
+        auto& st = self->state;
+        if (st.closes > 0)
+          ++st.writes_after_close;
+        if (!st.decoder.feed(bytes.data(), bytes.size()))
+          st.garbage = true;
+        while (auto f = st.decoder.next())
+          st.frames.push_back(std::move(*f));
+      },
+      [=](caf::close_atom) {
+        auto& st = self->state;
+        if (st.closes++ == 0)
+          st.frames_at_close = st.frames.size();
+      },
   };
 }
 
@@ -63,11 +63,11 @@ caf::behavior watcher(caf::stateful_actor<watcher_state>* self,
                       caf::actor target) {
   self->monitor(target);
   self->set_down_handler(
-    [=](const caf::down_msg&) { self->state.down = true; });
+      [=](const caf::down_msg&) { self->state.down = true; });
   return {
-    [](caf::ok_atom) {
-      // nop: keeps the actor alive
-    },
+      [](caf::ok_atom) {
+        // nop: keeps the actor alive
+      },
   };
 }
 
@@ -81,7 +81,8 @@ net::hello make_hello(const std::string& name, const net::identity& id,
   h.x25519_key = id.x25519_pub;
   h.ed25519_key = id.ed25519_pub;
   // Plain mode: no TLS, so the channel binding is empty.
-  auto t = net::hello_transcript(net::protocol_version, name, h.x25519_key, h.ed25519_key, {});
+  auto t = net::hello_transcript(net::protocol_version, name, h.x25519_key,
+                                 h.ed25519_key, {});
   auto sig = net::ed25519_sign(id.ed25519_priv, t.data(), t.size());
   CAF_REQUIRE(sig);
   h.proof = std::move(*sig);
@@ -229,8 +230,8 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   net::send_message msg_to(const std::string& to, uint32_t id) {
-    return net::send_message{id, to, net::bytes{1, 2, 3,
-                                                static_cast<uint8_t>(id)}};
+    return net::send_message{id, to,
+                             net::bytes{1, 2, 3, static_cast<uint8_t>(id)}};
   }
 };
 
@@ -263,9 +264,8 @@ CAF_TEST(hello yields welcome and a directory snapshot) {
   CAF_REQUIRE_EQUAL(d.size(), 1u);
   CAF_CHECK(d[0].snapshot);
   CAF_REQUIRE_EQUAL(d[0].joined.size(), 1u);
-  CAF_CHECK_EQUAL(d[0].joined[0],
-                  (net::peer_info{"alice", alice.id.x25519_pub,
-                                  alice.id.ed25519_pub}));
+  CAF_CHECK_EQUAL(d[0].joined[0], (net::peer_info{"alice", alice.id.x25519_pub,
+                                                  alice.id.ed25519_pub}));
   CAF_CHECK(received<net::error_frame>(alice).empty());
   CAF_CHECK_EQUAL(conn(alice).closes, 0);
   CAF_CHECK(!conn(alice).garbage);
@@ -297,7 +297,8 @@ CAF_TEST(a proof signed by another key is fatal bad_proof) {
   auto c = connect();
   auto h = make_hello("alice", c.id);
   auto other = net::identity::generate();
-  auto t = net::hello_transcript(net::protocol_version, "alice", h.x25519_key, h.ed25519_key, {});
+  auto t = net::hello_transcript(net::protocol_version, "alice", h.x25519_key,
+                                 h.ed25519_key, {});
   auto sig = net::ed25519_sign(other.ed25519_priv, t.data(), t.size());
   CAF_REQUIRE(sig);
   h.proof = *sig;
@@ -317,16 +318,17 @@ CAF_TEST(a proof over another name is fatal bad_proof) {
 
 CAF_TEST(all zero and low order x25519 keys are fatal bad_key) {
   std::vector<net::bytes> bad_keys;
-  bad_keys.emplace_back(32, 0);              // all zero
-  bad_keys.push_back(net::bytes(32, 0));     // u = 1, order 1
+  bad_keys.emplace_back(32, 0);          // all zero
+  bad_keys.push_back(net::bytes(32, 0)); // u = 1, order 1
   bad_keys.back()[0] = 1;
-  bad_keys.push_back(net::bytes(31, 9));     // too short
+  bad_keys.push_back(net::bytes(31, 9)); // too short
   for (auto& key : bad_keys) {
     auto c = connect();
     auto h = make_hello("alice", c.id);
     h.x25519_key = key;
     // a valid signature over the bad key: only the key check can refuse it
-    auto t = net::hello_transcript(net::protocol_version, "alice", h.x25519_key, h.ed25519_key, {});
+    auto t = net::hello_transcript(net::protocol_version, "alice", h.x25519_key,
+                                   h.ed25519_key, {});
     h.proof = *net::ed25519_sign(c.id.ed25519_priv, t.data(), t.size());
     send_frame(c, h);
     check_fatal_close(c, net::errc::bad_key);

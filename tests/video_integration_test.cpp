@@ -44,8 +44,8 @@ const std::string& long_sample() {
 /// the playback summary is complete.
 std::string play(live_server& srv, const std::string& name,
                  const std::string& policy) {
-  auto c = srv.client(name, {"--headless", "--check-frame-codes",
-                             "--abr-policy", policy});
+  auto c = srv.client(
+      name, {"--headless", "--check-frame-codes", "--abr-policy", policy});
   CAF_REQUIRE(c->wait_for("joined as " + name));
   c->write("3\n");
   CAF_REQUIRE(c->wait_for("video_2"));
@@ -78,9 +78,8 @@ void check_intact(const std::string& out, int frames) {
     CAF_MESSAGE("machine under load: " << late << " late, " << dropped
                                        << " dropped at display");
   CAF_CHECK(out.find("arrival order: ascending, no repeats") != out.npos);
-  CAF_CHECK(out.find("frame codes: " + std::to_string(shown)
-                     + " checked, 0 mismatched")
-            != out.npos);
+  CAF_CHECK(out.find("frame codes: " + std::to_string(shown) +
+                     " checked, 0 mismatched") != out.npos);
 }
 
 } // namespace
@@ -94,8 +93,7 @@ CAF_TEST(thirds plays every frame once in order with exact switch points) {
   // them on sent frames under virtual time.
   if (out.find("(late 0, dropped 0") != out.npos)
     CAF_CHECK(out.find("rendition switches 2 (at 25 -> 720p, at 50 -> "
-                       "1080p)")
-              != out.npos);
+                       "1080p)") != out.npos);
   CAF_CHECK(out.find("policy thirds): finished") != out.npos);
 }
 

@@ -49,8 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto opened = net::open_envelope(bob(), "bob", raw, "alice",
                                    alice().ed25519_pub, guard);
   if (opened) {
-    if (!parsed || opened->sender != "alice"
-        || opened->counter != env.header.counter)
+    if (!parsed || opened->sender != "alice" ||
+        opened->counter != env.header.counter)
       std::abort();
     // The same envelope again is a replay.
     auto again = net::open_envelope(bob(), "bob", raw, "alice",

@@ -51,15 +51,16 @@ int main(int argc, char** argv) {
   // -- frame decoder: single frames, and two frames in one stream ------------
   auto dir = root + "/fuzz_frame_decoder";
   std::filesystem::create_directories(dir);
-  auto t = net::hello_transcript(net::protocol_version, "alice", alice.x25519_pub, alice.ed25519_pub,
-                                 {});
+  auto t = net::hello_transcript(net::protocol_version, "alice",
+                                 alice.x25519_pub, alice.ed25519_pub, {});
   net::hello h{net::protocol_version, "alice", alice.x25519_pub,
                alice.ed25519_pub,
                *net::ed25519_sign(alice.ed25519_priv, t.data(), t.size())};
   write(dir + "/hello", net::encode_frame(h));
   write(dir + "/welcome", net::encode_frame(net::welcome{1, "alice", 131072}));
   write(dir + "/error", net::encode_frame(net::error_frame{15, 7, false, "x"}));
-  net::directory d{true, {"carol"},
+  net::directory d{true,
+                   {"carol"},
                    {{"alice", alice.x25519_pub, alice.ed25519_pub},
                     {"bob", bob.x25519_pub, bob.ed25519_pub}}};
   write(dir + "/directory", net::encode_frame(d));
@@ -75,7 +76,8 @@ int main(int argc, char** argv) {
         net::encode_frame(net::play_started{1, vi, "thirds"}));
   write(dir + "/video_frame",
         net::encode_frame(net::video_frame{1, 2, 240, 80000, {0xff, 0xd8}}));
-  write(dir + "/video_control", net::encode_frame(net::video_control{1, 2, -5}));
+  write(dir + "/video_control",
+        net::encode_frame(net::video_control{1, 2, -5}));
   write(dir + "/video_end", net::encode_frame(net::video_end{1, 0, 9, "eof"}));
   // -- envelopes: alice to bob, both ciphers ---------------------------------
   dir = root + "/fuzz_envelope";
