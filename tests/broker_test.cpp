@@ -16,6 +16,7 @@
 #include "net/identity.hpp"
 #include "net/messages.hpp"
 #include "net/tls_channel.hpp"
+#include "tests/temp_dir.hpp"
 
 // The acceptor and connection brokers on CAF's test multiplexer: no sockets.
 // A real TLS client (net::tls_channel) talks to the server through the
@@ -36,22 +37,7 @@ using caf::io::connection_handle;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it at scope end.
-struct temp_dir {
-  std::string path;
-
-  temp_dir() {
-    char tmpl[] = "/tmp/chatroom-broker-test-XXXXXX";
-    auto* p = ::mkdtemp(tmpl);
-    CAF_REQUIRE(p != nullptr);
-    path = p;
-  }
-
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using test_support::temp_dir;
 
 net::server_credentials credentials(const std::string& dir) {
   auto creds = net::load_or_create_credentials(dir);
@@ -95,7 +81,7 @@ constexpr uint16_t port = 4711;
 
 struct fixture : test_node_fixture<> {
   temp_dir dir;
-  net::server_credentials creds = credentials(dir.path + "/data");
+  net::server_credentials creds = credentials(dir.path() + "/data");
   net::tls_context client_ctx = *net::tls_context::client();
   caf::actor reg;
   caf::actor acc;

@@ -18,6 +18,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "tests/temp_dir.hpp"
+
 namespace test_support {
 
 class process {
@@ -182,29 +184,6 @@ private:
   int stdout_ = -1;
   std::string out_;
   std::optional<int> exit_code_;
-};
-
-/// A fresh directory under /tmp, removed with everything in it.
-class temp_dir {
-public:
-  temp_dir() {
-    char tmpl[] = "/tmp/chatroom-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~temp_dir() {
-    std::string cmd = "rm -rf '" + path_ + "'";
-    if (std::system(cmd.c_str()) != 0)
-      return;
-  }
-  const std::string& path() const {
-    return path_;
-  }
-  std::string operator/(const std::string& name) const {
-    return path_ + "/" + name;
-  }
-
-private:
-  std::string path_;
 };
 
 inline std::string binary(const std::string& name) {

@@ -15,27 +15,13 @@
 #include "net/certificate.hpp"
 #include "net/openssl_ptr.hpp"
 #include "net/tls_channel.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace net;
 
 namespace {
 
-/// A fresh directory under /tmp, removed with everything in it at scope end.
-struct temp_dir {
-  std::string path;
-
-  temp_dir() {
-    char tmpl[] = "/tmp/chatroom-tls-test-XXXXXX";
-    auto* p = ::mkdtemp(tmpl);
-    CAF_REQUIRE(p != nullptr);
-    path = p;
-  }
-
-  ~temp_dir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
+using test_support::temp_dir;
 
 mode_t mode_of(const std::string& path) {
   struct stat st;
@@ -88,7 +74,7 @@ struct fixture {
   tls_context client_ctx = *tls_context::client();
 
   fixture() {
-    auto c = load_or_create_credentials(dir.path + "/data");
+    auto c = load_or_create_credentials(dir.path() + "/data");
     CAF_REQUIRE(c);
     creds = std::move(*c);
     auto s = tls_context::server(creds);
@@ -108,11 +94,11 @@ struct fixture {
   }
 
   std::string key_path() const {
-    return dir.path + "/data/server-key.pem";
+    return dir.path() + "/data/server-key.pem";
   }
 
   std::string cert_path() const {
-    return dir.path + "/data/server-cert.pem";
+    return dir.path() + "/data/server-cert.pem";
   }
 };
 
@@ -128,14 +114,14 @@ std::vector<char> pattern(size_t n, unsigned seed) {
 CAF_TEST_FIXTURE_SCOPE(tls_tests, fixture)
 
 CAF_TEST(credentials are created once with private modes and reloaded) {
-  CAF_CHECK_EQUAL(mode_of(dir.path + "/data"), 0700u);
+  CAF_CHECK_EQUAL(mode_of(dir.path() + "/data"), 0700u);
   CAF_CHECK_EQUAL(mode_of(key_path()), 0600u);
   CAF_CHECK_EQUAL(mode_of(cert_path()) & 022, 0u);
   CAF_CHECK(is_fingerprint(creds.fingerprint));
   CAF_CHECK_EQUAL(creds.fingerprint.size(), 7u + 32 * 3 - 1);
   CAF_CHECK_EQUAL(creds.fingerprint.compare(0, 7, "SHA256:"), 0);
   bool created = true;
-  auto again = load_or_create_credentials(dir.path + "/data", &created);
+  auto again = load_or_create_credentials(dir.path() + "/data", &created);
   CAF_REQUIRE(again);
   CAF_CHECK(!created);
   CAF_CHECK_EQUAL(again->fingerprint, creds.fingerprint);
@@ -143,7 +129,7 @@ CAF_TEST(credentials are created once with private modes and reloaded) {
   CAF_REQUIRE(fp);
   CAF_CHECK_EQUAL(*fp, creds.fingerprint);
   temp_dir other;
-  auto fresh = load_or_create_credentials(other.path, &created);
+  auto fresh = load_or_create_credentials(other.path(), &created);
   CAF_REQUIRE(fresh);
   CAF_CHECK(created);
   CAF_CHECK(!fingerprints_equal(fresh->fingerprint, creds.fingerprint));
@@ -268,7 +254,7 @@ CAF_TEST(the correct pin is accepted) {
 
 CAF_TEST(a wrong pin fails the handshake and delivers nothing) {
   temp_dir other_dir;
-  auto other = load_or_create_credentials(other_dir.path);
+  auto other = load_or_create_credentials(other_dir.path());
   CAF_REQUIRE(other);
   mem_link l{tls_channel::client(client_ctx, other->fingerprint),
              tls_channel::server(server_ctx),
@@ -373,7 +359,7 @@ CAF_TEST(a server context refuses bad or mismatched credentials) {
   CAF_CHECK(!res);
   CAF_CHECK_EQUAL(code_of(res.error()), errc::config);
   temp_dir other_dir;
-  auto other = load_or_create_credentials(other_dir.path);
+  auto other = load_or_create_credentials(other_dir.path());
   CAF_REQUIRE(other);
   bad.key_pem = other->key_pem;
   CAF_CHECK(!tls_context::server(bad));
@@ -385,7 +371,7 @@ CAF_TEST(a server context refuses bad or mismatched credentials) {
 
 CAF_TEST(a corrupt key file gives an error naming it) {
   overwrite(key_path(), "-----BEGIN PRIVATE KEY-----\ngarbage\n");
-  auto res = load_or_create_credentials(dir.path + "/data");
+  auto res = load_or_create_credentials(dir.path() + "/data");
   CAF_REQUIRE(!res);
   auto text = describe(res.error());
   CAF_MESSAGE(text);
@@ -395,7 +381,7 @@ CAF_TEST(a corrupt key file gives an error naming it) {
 
 CAF_TEST(a corrupt certificate file gives an error naming it) {
   overwrite(cert_path(), "not pem at all");
-  auto res = load_or_create_credentials(dir.path + "/data");
+  auto res = load_or_create_credentials(dir.path() + "/data");
   CAF_REQUIRE(!res);
   auto text = describe(res.error());
   CAF_MESSAGE(text);
@@ -404,10 +390,10 @@ CAF_TEST(a corrupt certificate file gives an error naming it) {
 
 CAF_TEST(a key that does not match the certificate is refused) {
   temp_dir other_dir;
-  auto other = load_or_create_credentials(other_dir.path);
+  auto other = load_or_create_credentials(other_dir.path());
   CAF_REQUIRE(other);
   overwrite(key_path(), other->key_pem);
-  auto res = load_or_create_credentials(dir.path + "/data");
+  auto res = load_or_create_credentials(dir.path() + "/data");
   CAF_REQUIRE(!res);
   auto text = describe(res.error());
   CAF_MESSAGE(text);
@@ -417,7 +403,7 @@ CAF_TEST(a key that does not match the certificate is refused) {
 
 CAF_TEST(a group readable key is refused with a chmod hint) {
   CAF_REQUIRE_EQUAL(::chmod(key_path().c_str(), 0640), 0);
-  auto res = load_or_create_credentials(dir.path + "/data");
+  auto res = load_or_create_credentials(dir.path() + "/data");
   CAF_REQUIRE(!res);
   auto text = describe(res.error());
   CAF_MESSAGE(text);
@@ -426,7 +412,7 @@ CAF_TEST(a group readable key is refused with a chmod hint) {
 
 CAF_TEST(a lone certificate or key is an error) {
   CAF_REQUIRE_EQUAL(::unlink(key_path().c_str()), 0);
-  auto res = load_or_create_credentials(dir.path + "/data");
+  auto res = load_or_create_credentials(dir.path() + "/data");
   CAF_REQUIRE(!res);
   CAF_MESSAGE(describe(res.error()));
   CAF_CHECK_NOT_EQUAL(describe(res.error()).find(key_path()),

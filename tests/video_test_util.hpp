@@ -8,42 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/temp_dir.hpp"
 #include "videos/synthetic.hpp"
 
 namespace test_util {
 
-/// A fresh directory under $TMPDIR (mkdtemp), removed with its contents.
-class temp_dir {
-public:
-  temp_dir() {
-    auto base = std::filesystem::temp_directory_path() / "chatroom-XXXXXX";
-    std::string tmpl = base.string();
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()) != nullptr)
-      path_ = buf.data();
-  }
-
-  ~temp_dir() {
-    std::error_code ec;
-    if (!path_.empty())
-      std::filesystem::remove_all(path_, ec);
-  }
-
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  const std::string& path() const {
-    return path_;
-  }
-
-  std::string operator/(const std::string& name) const {
-    return (std::filesystem::path{path_} / name).string();
-  }
-
-private:
-  std::string path_;
-};
+using test_support::temp_dir;
 
 /// Writes `<dir>/<id>_<h>p.avi` for each height; width = 4/3 * height.
 inline bool make_renditions(const temp_dir& dir, const std::string& id,
