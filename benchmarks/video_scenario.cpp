@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <iostream>
 #include <map>
+#include <optional>
 
 #include "benchmarks/bench_support.hpp"
 #include "benchmarks/scenarios.hpp"
@@ -165,12 +166,13 @@ result run_video(const options& o, const target& t) {
     r.failures.push_back("no VIDEO_LIST within 30 s");
     return r;
   }
-  const net::video_info* info = nullptr;
+  // A copy: the warm-up below resets `wv`, list included.
+  std::optional<net::video_info> info;
   std::string ids;
   for (auto& vi : wv.list) {
     ids += " " + vi.id;
     if (vi.id == o.video)
-      info = &vi;
+      info = vi;
   }
   if (!info) {
     r.failures.push_back("video '" + o.video +
