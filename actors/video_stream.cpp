@@ -68,6 +68,14 @@ int64_t position_ms(self_ptr self) {
   return std::max<int64_t>(0, received_ms - st.last_ack.buffer_ms);
 }
 
+/// a + b, clamped to int64's range (the offset is untrusted input).
+int64_t saturating_add(int64_t a, int64_t b) {
+  int64_t sum = 0;
+  if (__builtin_add_overflow(a, b, &sum))
+    return b > 0 ? INT64_MAX : INT64_MIN;
+  return sum;
+}
+
 void seek_to(self_ptr self, int64_t ms) {
   auto& st = self->state;
   auto& t = st.source->time;
@@ -171,7 +179,7 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
           self->send(st.pacer, resume_atom::value);
           break;
         case net::video_op::seek_relative:
-          seek_to(self, position_ms(self) + ctl.arg_ms);
+          seek_to(self, saturating_add(position_ms(self), ctl.arg_ms));
           break;
         case net::video_op::seek_absolute:
           seek_to(self, ctl.arg_ms);

@@ -1,6 +1,7 @@
 #define CAF_SUITE video_stream
 #include <caf/test/dsl.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <vector>
 
@@ -257,6 +258,27 @@ CAF_TEST(seeks jump to the right index and past the end finishes) {
   CAF_CHECK_EQUAL(st().end->reason, uint8_t{0});
   CAF_CHECK_EQUAL(st().end->text, "seek to 99000 ms is past the end (1200 ms)");
   CAF_CHECK(stream_down());
+}
+
+CAF_TEST(a relative seek of int64 max saturates and finishes) {
+  // position + INT64_MAX used to overflow (undefined) and restart at 0
+  start("thirds", 200, 100);
+  ack(4, 0);
+  auto before = st().frames.size();
+  control(net::video_op::seek_relative, INT64_MAX);
+  CAF_REQUIRE(st().end);
+  CAF_CHECK_EQUAL(st().end->reason, uint8_t{0});
+  CAF_CHECK_EQUAL(st().frames.size(), before); // no restart at frame 0
+}
+
+CAF_TEST(a relative seek of int64 min clamps to the start) {
+  start("thirds", 200, 100);
+  ack(4, 0);
+  auto before = st().frames.size();
+  control(net::video_op::seek_relative, INT64_MIN);
+  CAF_CHECK(!st().end);
+  CAF_REQUIRE_GREATER(st().frames.size(), before);
+  CAF_CHECK_EQUAL(st().frames[before].index, 0u);
 }
 
 CAF_TEST(a seek near the end plays the tail and finishes) {
