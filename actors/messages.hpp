@@ -18,8 +18,12 @@ using recv_atom = caf::atom_constant<caf::atom("recv")>;
 using write_atom = caf::atom_constant<caf::atom("write")>;
 /// connection -> session: this many bytes reached the socket.
 using sent_atom = caf::atom_constant<caf::atom("sent")>;
+/// session -> connection: this many input bytes were processed.
+using consumed_atom = caf::atom_constant<caf::atom("consumed")>;
 /// connection -> session: the peer closed the socket.
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
+/// connection: the linger after a close is over.
+using linger_atom = caf::atom_constant<caf::atom("linger")>;
 /// session timers
 using handshake_atom = caf::atom_constant<caf::atom("handshake")>;
 using idle_atom_t = caf::atom_constant<caf::atom("idlecheck")>;

@@ -154,7 +154,10 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
         auto i = st.entries.find(to);
         if (i == st.entries.end())
           return reply_error("unknown recipient '" + to + "' (not online)");
-        self->send(i->second.session, net::deliver{from, std::move(envelope)});
+        // The sender's session and the message id travel along, so a busy
+        // recipient can refuse it to the sender directly.
+        self->send(i->second.session, net::deliver{from, std::move(envelope)},
+                   caf::actor_cast<caf::actor>(self->current_sender()), id);
       },
       [=](caf::flush_atom) { flush(self); },
       [=](caf::close_atom, const std::string& reason) {

@@ -69,6 +69,14 @@ int main(int argc, char** argv) {
   settings->message_burst = opts->message_burst;
   settings->byte_rate = opts->byte_rate;
   settings->byte_burst = opts->byte_burst;
+  settings->frame_rate = opts->frame_rate;
+  settings->frame_burst = opts->frame_burst;
+  settings->max_unprocessed_input = opts->max_unprocessed_input;
+  settings->max_prejoin_frame_size =
+      std::min(opts->max_prejoin_frame_size, opts->max_frame_size);
+  settings->write_stall_timeout =
+      std::chrono::seconds{opts->write_stall_timeout_s};
+  settings->close_linger = std::chrono::milliseconds{opts->close_linger_ms};
   settings->handshake_timeout =
       std::chrono::milliseconds{opts->handshake_timeout_ms};
   settings->idle_timeout = std::chrono::seconds{opts->idle_timeout_s};

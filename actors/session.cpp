@@ -68,9 +68,14 @@ void emit_bytes(session_actor* self, const char* data, size_t size) {
   }
   if (out.empty())
     return;
+  if (st.backlog() == 0) // the stall clock starts with the first queued byte
+    st.last_progress = self->clock().now();
   st.bytes_queued += out.size();
   self->send(st.connection, write_atom::value, std::move(out));
-  if (st.backlog() > st.settings->max_outgoing_bytes && !st.overflowed) {
+  // Others' chat stops at max_outgoing_bytes (senders hear recipient_busy)
+  // and video at half of it, so only what this client causes itself (its
+  // replies) or the directory can pass twice the bound.
+  if (st.backlog() > 2 * st.settings->max_outgoing_bytes && !st.overflowed) {
     // The reason goes last in the queue: a client that resumes reading
     // learns why it was dropped.
     st.overflowed = true;
@@ -94,40 +99,80 @@ void emit_error(session_actor* self, net::errc code, std::string text,
     close(self, text);
 }
 
-/// Takes one message and `size` bytes from the session's two token
+/// Takes one message and `size` bytes from the session's two chat
 /// buckets; false (taking nothing) when either is short.
 bool take_tokens(session_actor* self, size_t size) {
   auto& st = self->state;
-  auto& cfg = *st.settings;
   auto now = self->clock().now();
-  std::chrono::duration<double> elapsed = now - st.last_refill;
-  st.last_refill = now;
-  st.tokens = std::min(cfg.message_burst,
-                       st.tokens + elapsed.count() * cfg.message_rate);
-  st.byte_tokens = std::min(cfg.byte_burst,
-                            st.byte_tokens + elapsed.count() * cfg.byte_rate);
-  auto bytes = static_cast<double>(size);
-  if (st.tokens < 1 || st.byte_tokens < bytes)
+  st.messages.refill(now);
+  st.bytes.refill(now);
+  auto n = static_cast<double>(size);
+  if (!st.messages.has(1) || !st.bytes.has(n))
     return false;
-  st.tokens -= 1;
-  st.byte_tokens -= bytes;
+  st.messages.take(1);
+  st.bytes.take(n);
   return true;
 }
 
-/// How often the idle deadline is checked. CAF's clock holds a strong
-/// reference to the receiver of a pending timer, so one long timer would
-/// keep a closed session in memory until it fires; short checks bound that
-/// to 10 s, like the handshake timer.
-caf::timespan idle_check_period(const session_settings& cfg) {
-  caf::timespan idle = cfg.idle_timeout;
-  return std::min(idle, caf::timespan{std::chrono::seconds{10}});
+/// What a frame of `type` costs in frame-budget units: roughly the work
+/// and output it causes. SEND is paid by the chat buckets instead (its
+/// refusals name the message id); QUIT is free.
+double frame_cost(uint8_t type) {
+  switch (type) {
+  case net::send_message::wire_type:
+  case net::quit::wire_type:
+    return 0;
+  case net::ping::wire_type:
+  case net::video_ack::wire_type:
+    return 1;
+  case net::video_control::wire_type:
+    return 4;
+  case net::video_list_request::wire_type:
+    return 16;
+  case net::hello::wire_type: // a signature check
+    return 16;
+  case net::play_request::wire_type: // a stream actor
+    return 32;
+  default:
+    return 1;
+  }
 }
 
-/// (Re)starts the deadline for reaching `joined`; older timers go stale.
-void arm_handshake_timer(session_actor* self) {
+/// Charges `f` to the frame budget. Over budget the frame is dropped: the
+/// first drop in a row says so, later ones are silent, and a client that
+/// keeps flooding past the burst is disconnected with the reason.
+bool charge_frame(session_actor* self, const net::frame& f) {
   auto& st = self->state;
-  self->delayed_send(self, st.settings->handshake_timeout,
-                     handshake_atom::value, ++st.handshake_generation);
+  auto cost = frame_cost(f.type);
+  if (cost == 0 || st.frames.try_take(cost, self->clock().now())) {
+    st.frame_strikes = 0;
+    return true;
+  }
+  auto& cfg = *st.settings;
+  if (++st.frame_strikes > cfg.frame_burst) {
+    emit_error(self, net::errc::rate_limited,
+               "disconnected: flooding (limit " +
+                   std::to_string(static_cast<uint64_t>(cfg.frame_rate)) +
+                   " frame units/s)",
+               true);
+  } else if (st.frame_strikes == 1) {
+    emit_error(self, net::errc::rate_limited,
+               "too many frames: dropping them until you slow down", false);
+  }
+  return false;
+}
+
+/// How often the idle and write-stall deadlines are checked. CAF's clock
+/// holds a strong reference to the receiver of a pending timer, so one long
+/// timer would keep a closed session in memory until it fires; short checks
+/// bound that to 10 s. The check period bounds how late a deadline is seen.
+caf::timespan check_period(const session_settings& cfg) {
+  caf::timespan period = std::chrono::seconds{10};
+  if (cfg.idle_timeout.count() > 0)
+    period = std::min(period, caf::timespan{cfg.idle_timeout});
+  if (cfg.write_stall_timeout.count() > 0)
+    period = std::min(period, caf::timespan{cfg.write_stall_timeout} / 2);
+  return period;
 }
 
 void handle_hello(session_actor* self, const net::frame& f) {
@@ -173,6 +218,7 @@ void handle_hello(session_actor* self, const net::frame& f) {
               return;
             st.current = phase::joined;
             st.name = name;
+            st.decoder.max_frame_size(st.settings->max_frame_size);
             emit(self, net::welcome{net::protocol_version, name,
                                     st.settings->max_frame_size});
           },
@@ -185,9 +231,8 @@ void handle_hello(session_actor* self, const net::frame& f) {
             bool fatal =
                 code != net::errc::name_taken && code != net::errc::bad_name;
             st.current = phase::handshake;
+            // The handshake deadline still runs: retries never extend it.
             emit_error(self, code, net::describe(err), fatal);
-            if (!fatal) // a person may take a while to pick another name
-              arm_handshake_timer(self);
           });
 }
 
@@ -255,19 +300,23 @@ void handle_play(session_actor* self, net::play_request req) {
   auto settings = st.settings->stream;
   if (req.buffer_target_ms != 0)
     settings.buffer_target_ms = std::clamp(req.buffer_target_ms, 200u, 10000u);
+  // The slot is taken now, not when the catalog answers: PLAYs in one
+  // read must not all pass the check above.
   auto id = st.next_stream_id++;
+  st.streams.emplace(id, video_stream_actor{});
   self->request(st.catalog, caf::infinite, req)
       .then(
           [=](video::video_source_ptr& source) {
             auto& st = self->state;
-            if (st.current == phase::closing)
+            auto i = st.streams.find(id);
+            if (st.current == phase::closing || i == st.streams.end())
               return;
-            auto stream =
+            i->second =
                 self->spawn(video_stream, caf::actor_cast<video_sink>(self), id,
                             std::move(source), *policy, settings);
-            st.streams.emplace(id, stream);
           },
           [=](caf::error& err) {
+            self->state.streams.erase(id);
             emit_error(self, net::code_of(err), net::describe(err), false);
           });
 }
@@ -277,7 +326,7 @@ template <class T>
 void forward_to_stream(session_actor* self, const T& msg) {
   auto& st = self->state;
   auto i = st.streams.find(msg.stream_id);
-  if (i == st.streams.end())
+  if (i == st.streams.end() || !i->second) // unknown, or not started yet
     return emit_error(self, net::errc::not_found,
                       "no playback with id " + std::to_string(msg.stream_id),
                       false);
@@ -292,6 +341,8 @@ void handle_frame(session_actor* self, const net::frame& f) {
                                  << f.payload.size()
                                  << " bytes: " << hex_prefix(f.payload, 4096));
   st.last_activity = self->clock().now();
+  if (!charge_frame(self, f))
+    return;
   if (f.type == net::quit::wire_type) {
     if (!decode_or_close<net::quit>(self, f))
       return;
@@ -402,22 +453,38 @@ caf::behavior session(session_actor* self, caf::actor connection,
   st.connection = std::move(connection);
   st.registry = std::move(registry);
   st.catalog = std::move(catalog);
-  st.decoder = net::frame_decoder{settings->max_frame_size};
+  st.decoder = net::frame_decoder{settings->max_prejoin_frame_size};
   st.peer = std::move(peer);
-  st.tokens = settings->message_burst;
-  st.byte_tokens = settings->byte_burst;
-  st.last_refill = self->clock().now();
-  st.last_activity = st.last_refill;
+  auto now = self->clock().now();
+  st.messages = {settings->message_rate, settings->message_burst, now};
+  st.bytes = {settings->byte_rate, settings->byte_burst, now};
+  st.frames = {settings->frame_rate, settings->frame_burst, now};
+  st.last_activity = now;
+  st.last_progress = now;
   if (tls)
     st.tls = net::tls_channel::server(*tls);
-  arm_handshake_timer(self);
-  if (settings->idle_timeout.count() > 0)
-    self->delayed_send(self, idle_check_period(*settings), idle_atom_t::value);
+  // One deadline from accept to WELCOME; nothing re-arms it.
+  self->delayed_send(self, settings->handshake_timeout, handshake_atom::value);
+  if (settings->idle_timeout.count() > 0 ||
+      settings->write_stall_timeout.count() > 0)
+    self->delayed_send(self, check_period(*settings), idle_atom_t::value);
   return {
       [=](recv_atom, const std::vector<char>& bytes) {
         handle_bytes(self, bytes);
+        // Back-pressure: the connection reads on only as we catch up. Reports
+        // go in quarters of the bound, so one is always due before it stalls.
+        auto& st = self->state;
+        st.unreported_input += bytes.size();
+        if (st.unreported_input >= st.settings->max_unprocessed_input / 4) {
+          self->send(st.connection, consumed_atom::value, st.unreported_input);
+          st.unreported_input = 0;
+        }
       },
-      [=](sent_atom, uint64_t n) { self->state.bytes_sent += n; },
+      [=](sent_atom, uint64_t n) {
+        auto& st = self->state;
+        st.bytes_sent += n;
+        st.last_progress = self->clock().now();
+      },
       [=](closed_atom) {
         CHAT_LOG(debug, "connection of " << self->state.peer << " closed");
         self->quit();
@@ -427,7 +494,23 @@ caf::behavior session(session_actor* self, caf::actor connection,
         if (st.current == phase::joined || st.current == phase::joining)
           emit_bytes(self, f.bytes->data(), f.bytes->size());
       },
-      [=](const net::deliver& d) { emit(self, d); },
+      [=](const net::deliver& d, const caf::actor& sender, uint32_t id) {
+        auto& st = self->state;
+        // Fair outbound: what others may queue for this reader is bounded;
+        // beyond it the sender is told, and this reader is not evicted.
+        auto size = d.envelope.size() + d.from.size() + 16;
+        if (st.backlog() + size > st.settings->max_outgoing_bytes) {
+          self->send(sender,
+                     net::error_frame{
+                         static_cast<uint8_t>(net::errc::recipient_busy), id,
+                         false,
+                         "'" + st.name +
+                             "' is not keeping up: message not delivered; "
+                             "try again later"});
+          return;
+        }
+        emit(self, d);
+      },
       [=](const net::error_frame& e) {
         emit(self, e);
         if (e.fatal)
@@ -451,10 +534,8 @@ caf::behavior session(session_actor* self, caf::actor connection,
         emit(self, msg);
         self->state.streams.erase(msg.stream_id);
       },
-      [=](handshake_atom, uint32_t generation) {
+      [=](handshake_atom) {
         auto& st = self->state;
-        if (generation != st.handshake_generation)
-          return; // re-armed after a refused name
         if (st.current == phase::handshake || st.current == phase::joining) {
           if (st.tls && !st.tls->handshake_done())
             return close(self, "TLS handshake timeout");
@@ -463,16 +544,31 @@ caf::behavior session(session_actor* self, caf::actor connection,
       },
       [=](idle_atom_t) {
         auto& st = self->state;
-        auto idle = st.settings->idle_timeout;
-        auto quiet = self->clock().now() - st.last_activity;
-        if (quiet >= idle)
+        auto& cfg = *st.settings;
+        auto now = self->clock().now();
+        if (cfg.write_stall_timeout.count() > 0 && st.backlog() > 0 &&
+            now - st.last_progress >= cfg.write_stall_timeout)
+          return emit_error(self, net::errc::overloaded,
+                            "disconnected: you stopped reading (nothing of " +
+                                std::to_string(st.backlog()) +
+                                " queued bytes taken for " +
+                                std::to_string(cfg.write_stall_timeout.count()) +
+                                " s)",
+                            true);
+        if (cfg.idle_timeout.count() > 0 &&
+            now - st.last_activity >= cfg.idle_timeout)
           return emit_error(self, net::errc::protocol,
                             "idle for too long; send PING to stay connected",
                             true);
-        auto left = std::chrono::duration_cast<caf::timespan>(idle - quiet);
-        self->delayed_send(self,
-                           std::min(left, idle_check_period(*st.settings)),
-                           idle_atom_t::value);
+        // Next check: the period, or sooner if a deadline falls before it.
+        caf::timespan next = check_period(cfg);
+        if (cfg.idle_timeout.count() > 0)
+          next = std::min(next, caf::timespan{cfg.idle_timeout -
+                                              (now - st.last_activity)});
+        if (cfg.write_stall_timeout.count() > 0 && st.backlog() > 0)
+          next = std::min(next, caf::timespan{cfg.write_stall_timeout -
+                                              (now - st.last_progress)});
+        self->delayed_send(self, next, idle_atom_t::value);
       },
   };
 }

@@ -6,7 +6,9 @@
 // (on CAF's single multiplexer thread) only moves bytes.
 //
 // connection -> session: (recv_atom, bytes) | (sent_atom, n) | closed_atom
-// session -> connection: (write_atom, bytes) | close_atom
+// session -> connection: (write_atom, bytes) | (consumed_atom, n) | close_atom
+//   consumed_atom reports input bytes processed; the connection stops
+//   reading while more than max_unprocessed_input are not (back-pressure).
 // session <-> registry:  see actors/registry.hpp
 // registry -> session:   shared_frame | deliver | error_frame
 // session <-> catalog:    video_list_request, play_request (docs/video.md)
@@ -29,6 +31,7 @@
 #include "actors/video_stream.hpp"
 #include "net/frame.hpp"
 #include "net/tls_channel.hpp"
+#include "net/token_bucket.hpp"
 
 namespace actors {
 
@@ -40,7 +43,22 @@ struct session_settings {
   double message_burst = 400;
   double byte_rate = 1 << 20;  ///< envelope bytes per second
   double byte_burst = 8 << 20; ///< envelope bytes in a burst
-  std::chrono::milliseconds handshake_timeout{10000};
+  /// Every inbound frame costs budget units (see frame_cost in session.cpp):
+  /// a flood of cheap frames (acks, pings, controls) is bounded like chat.
+  double frame_rate = 1000;
+  double frame_burst = 2000;
+  /// Input read from the socket but not yet processed by the session; the
+  /// connection stops reading above this (no mailbox grows without bound).
+  uint32_t max_unprocessed_input = 256 << 10;
+  /// Largest frame accepted before WELCOME (HELLO needs a few hundred bytes).
+  uint32_t max_prejoin_frame_size = 4096;
+  /// A hard deadline from accept to WELCOME; nothing extends it.
+  std::chrono::milliseconds handshake_timeout{30000};
+  /// After closing, the connection reads and drops input this long so the
+  /// reason reaches the client (no reset with unread input).
+  std::chrono::milliseconds close_linger{1000};
+  /// A reader with queued bytes that drains nothing for this long is closed.
+  std::chrono::seconds write_stall_timeout{30};
   std::chrono::seconds idle_timeout{300};
   bool log_frames = false;
   // video
@@ -70,13 +88,15 @@ struct session_state {
   std::string peer;          ///< for log lines
   uint64_t bytes_queued = 0; ///< handed to the connection
   uint64_t bytes_sent = 0;   ///< confirmed written to the socket
-  double tokens = 0;         ///< messages the session may send now
-  double byte_tokens = 0;    ///< envelope bytes the session may send now
-  caf::actor_clock::time_point last_refill;
-  uint32_t strikes = 0; ///< messages refused by the rate limit in a row
-  uint32_t handshake_generation = 0;
+  net::token_bucket messages;  ///< SEND frames
+  net::token_bucket bytes;     ///< envelope bytes
+  net::token_bucket frames;    ///< every frame, weighted by type
+  uint32_t strikes = 0;        ///< messages refused by the rate limit in a row
+  uint32_t frame_strikes = 0;  ///< frames dropped over budget in a row
+  uint64_t unreported_input = 0; ///< processed, not yet told the connection
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
+  caf::actor_clock::time_point last_progress; ///< the socket took bytes
 
   uint64_t backlog() const {
     return bytes_queued - bytes_sent;

@@ -55,10 +55,35 @@ net::result<server_options> parse_server_options(int argc,
      "envelope bytes a session may send in a burst (bucket depth)")
     ("max-outgoing-bytes",
      po::value(&o.max_outgoing_bytes)->default_value(o.max_outgoing_bytes),
-     "unsent bytes per session before chat closes it / video skips")
+     "unsent bytes per session: others' messages to it are refused "
+     "(recipient_busy) beyond this, video skips beyond half; its own "
+     "replies beyond twice this close it")
+    ("frame-rate", po::value(&o.frame_rate)->default_value(o.frame_rate),
+     "frame-budget units per second per session (every frame type costs: "
+     "ping/ack 1, control 4, list/hello 16, play 32)")
+    ("frame-burst", po::value(&o.frame_burst)->default_value(o.frame_burst),
+     "frame-budget bucket depth; this many frames dropped in a row "
+     "disconnect")
+    ("max-unprocessed-input",
+     po::value(&o.max_unprocessed_input)
+       ->default_value(o.max_unprocessed_input),
+     "bytes read but not yet processed per connection; reading pauses above")
+    ("max-prejoin-frame-size",
+     po::value(&o.max_prejoin_frame_size)
+       ->default_value(o.max_prejoin_frame_size),
+     "largest frame accepted before WELCOME (HELLO)")
+    ("write-stall-timeout-s",
+     po::value(&o.write_stall_timeout_s)
+       ->default_value(o.write_stall_timeout_s),
+     "close a client with queued bytes that takes none for this long "
+     "(0 = never)")
+    ("close-linger-ms",
+     po::value(&o.close_linger_ms)->default_value(o.close_linger_ms),
+     "a closed client's socket stays open this long, unread, so the reason "
+     "reaches it before the kernel resets the connection")
     ("handshake-timeout-ms",
      po::value(&o.handshake_timeout_ms)->default_value(o.handshake_timeout_ms),
-     "time to complete TLS and HELLO")
+     "hard deadline from accept to WELCOME (TLS, HELLO, name retries)")
     ("idle-timeout-s",
      po::value(&o.idle_timeout_s)->default_value(o.idle_timeout_s),
      "drop a joined session silent for this long (0 = never)")
@@ -122,6 +147,15 @@ net::result<server_options> parse_server_options(int argc,
   if (!(o.byte_rate > 0) || o.byte_burst < o.max_frame_size)
     return option_error("byte-rate", "rate must be > 0 and byte-burst at least "
                                      "max-frame-size");
+  if (!(o.frame_rate > 0) || !(o.frame_burst >= 32))
+    return option_error("frame-rate",
+                        "rate must be > 0 and frame-burst at least 32 (the "
+                        "cost of a PLAY)");
+  if (o.max_unprocessed_input < 16384)
+    return option_error("max-unprocessed-input", "must be at least 16384");
+  if (o.max_prejoin_frame_size < o.max_name_length + 256)
+    return option_error("max-prejoin-frame-size",
+                        "must hold a HELLO (at least max-name-length + 256)");
   if (o.buffer_target_ms < 100 || o.buffer_target_ms > 60000)
     return option_error("buffer-target-ms", "must be 100-60000");
   if (o.max_inflight_frames < 1)

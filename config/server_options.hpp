@@ -25,7 +25,13 @@ struct server_options {
   double byte_rate = 1 << 20;  ///< envelope bytes per second per session
   double byte_burst = 8 << 20; ///< envelope bytes in a burst
   uint64_t max_outgoing_bytes = 8 << 20; ///< per-session send backlog
-  uint32_t handshake_timeout_ms = 10000;
+  double frame_rate = 1000;  ///< frame-budget units per second per session
+  double frame_burst = 2000; ///< frame-budget bucket depth
+  uint32_t max_unprocessed_input = 256 << 10; ///< read, not yet processed
+  uint32_t max_prejoin_frame_size = 4096;     ///< before WELCOME
+  uint32_t write_stall_timeout_s = 30; ///< queued bytes, none taken: close
+  uint32_t close_linger_ms = 1000; ///< closed connections: delay the close
+  uint32_t handshake_timeout_ms = 30000;
   uint32_t idle_timeout_s = 300;
   uint32_t directory_coalesce_ms = 50;
   // video

@@ -49,6 +49,8 @@ const char* to_string(errc code) {
     return "not_found";
   case errc::shutdown:
     return "shutdown";
+  case errc::recipient_busy:
+    return "recipient_busy";
   }
   return "unknown";
 }

@@ -31,6 +31,7 @@ enum class errc : uint8_t {
   config,        ///< invalid configuration value
   not_found,     ///< unknown id (video, file)
   shutdown,      ///< server is going down
+  recipient_busy, ///< the recipient is not keeping up; message not delivered
 };
 
 /// The atom CAF uses to tag our error category.

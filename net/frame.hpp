@@ -74,6 +74,12 @@ public:
   /// The next complete frame, if any.
   std::optional<frame> next();
 
+  /// Changes the limit for frames whose header has not arrived yet (the
+  /// session raises it after WELCOME).
+  void max_frame_size(uint32_t n) {
+    max_frame_size_ = n;
+  }
+
   /// Set after a malformed stream: what was wrong.
   const std::string& error() const {
     return error_;

@@ -108,7 +108,7 @@ struct fixture : test_node_fixture<> {
   /// Spawns the acceptor and makes it listen on the virtual port.
   void listen(uint32_t max_connections = 16) {
     auto ctx = std::make_shared<server_context>(server_context{
-        reg, catalog_actor{}, std::make_shared<const session_settings>(),
+        reg, catalog_actor{}, std::make_shared<const session_settings>(settings),
         server_tls(creds), max_connections});
     acc = mm.spawn_broker(acceptor, std::shared_ptr<const server_context>{ctx});
     mpx.provide_acceptor(port, acc_hdl);
@@ -129,6 +129,13 @@ struct fixture : test_node_fixture<> {
 
   /// Runs actors and brokers until neither has anything left to do; timers
   /// do not fire.
+  /// Connections close at once unless a test asks for a linger.
+  session_settings settings = [] {
+    session_settings s;
+    s.close_linger = std::chrono::milliseconds{0};
+    return s;
+  }();
+
   void drain() {
     while (sched.try_run_once() || mpx.try_exec_runnable())
       ; // repeat
@@ -356,6 +363,29 @@ CAF_TEST(garbage instead of a tls handshake closes the connection) {
   listen();
   auto c = connect();
   mpx.virtual_send(c.hdl, std::vector<char>(64, 'G'));
+  drain();
+  CAF_CHECK(closed_by_server(c));
+  CAF_CHECK_EQUAL(live(), 0u);
+}
+
+CAF_TEST(a closed connection lingers unread before the socket closes) {
+  // Closing with unread input resets the TCP connection and drops what was
+  // still to be sent, the reason for the close among it.
+  settings.close_linger = std::chrono::milliseconds{1000};
+  listen();
+  auto c = connect();
+  exchange(c);
+  CAF_REQUIRE(c.tls.handshake_done());
+  send_frame(c, make_hello(c, "alice"));
+  CAF_REQUIRE_EQUAL(c.received<net::welcome>().size(), 1u);
+  mpx.virtual_send(c.hdl, std::vector<char>(64, 'G')); // not TLS
+  drain();
+  CAF_CHECK(!closed_by_server(c)); // the socket is still open
+  CAF_CHECK_EQUAL(live(), 1u);
+  advance_time(std::chrono::milliseconds{999});
+  drain();
+  CAF_CHECK_EQUAL(live(), 1u);
+  advance_time(std::chrono::milliseconds{1});
   drain();
   CAF_CHECK(closed_by_server(c));
   CAF_CHECK_EQUAL(live(), 0u);

@@ -159,7 +159,7 @@ CAF_TEST(invalid names are refused and the connection may retry) {
   raw_client x{srv.port};
   CAF_REQUIRE(x.handshake());
   for (auto name :
-       {std::string{}, std::string(5000, 'a'), std::string{"bell\x07"},
+       {std::string{}, std::string(200, 'a'), std::string{"bell\x07"},
         std::string{"\xc3\x28"}, std::string{"two words"}}) {
     x.send(x.make_hello(name));
     auto e = x.wait_for<net::error_frame>();
@@ -265,7 +265,7 @@ CAF_TEST(sigterm tells every client and exits zero) {
 CAF_TEST(a client that never reads is cut off and memory stays bounded) {
   live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate", "100000",
                    "--message-burst", "100000", "--byte-rate", "1e10",
-                   "--byte-burst", "1e10"}};
+                   "--byte-burst", "1e10", "--write-stall-timeout-s", "2"}};
   raw_client sink{srv.port};
   sink.join("sink"); // from now on, sink never reads again
   raw_client pusher{srv.port};
@@ -274,24 +274,78 @@ CAF_TEST(a client that never reads is cut off and memory stays bounded) {
   alice.join("alice");
   auto before = rss_kib(srv.proc->pid());
   // Up to 60 MiB towards a reader that does not read: far beyond the
-  // 256 KiB backlog bound and the kernel's socket buffers.
+  // 256 KiB backlog bound and the kernel's socket buffers. What does not
+  // fit goes back to the pusher as recipient_busy.
   net::bytes chunk(60000, 1);
-  std::optional<net::error_frame> gone;
-  for (uint32_t i = 0; i < 1000 && !gone; ++i) {
+  std::optional<net::error_frame> busy;
+  for (uint32_t i = 0; i < 1000 && !busy; ++i) {
     pusher.send(net::send_message{i, "sink", chunk});
     if (i % 20 == 19)
-      gone = pusher.wait_for<net::error_frame>(milliseconds{1});
+      busy = pusher.wait_for<net::error_frame>(milliseconds{1});
   }
-  if (!gone)
-    gone = pusher.wait_for<net::error_frame>();
-  CAF_REQUIRE(gone);
-  CAF_CHECK_EQUAL(gone->code, static_cast<uint8_t>(net::errc::unknown_peer));
+  if (!busy)
+    busy = pusher.wait_for<net::error_frame>();
+  CAF_REQUIRE(busy);
+  CAF_CHECK_EQUAL(busy->code, static_cast<uint8_t>(net::errc::recipient_busy));
+  CAF_CHECK(!busy->fatal);
   auto after = rss_kib(srv.proc->pid());
   CAF_MESSAGE("server RSS " << before << " KiB -> " << after << " KiB");
   CAF_CHECK_LESS(after - before, 64 * 1024); // nowhere near 60 MiB
+  // once the kernel's buffers are full too, nothing drains: the stalled
+  // reader is closed after the write-stall timeout, and the pusher hears
+  // it is gone
+  std::optional<net::error_frame> gone;
+  auto deadline = steady_clock::now() + seconds{15};
+  for (uint32_t i = 2000; !gone && steady_clock::now() < deadline; ++i) {
+    pusher.send(net::send_message{i, "sink", chunk});
+    while (auto e = pusher.wait_for<net::error_frame>(milliseconds{5}))
+      if (e->code == static_cast<uint8_t>(net::errc::unknown_peer))
+        gone = e;
+  }
+  CAF_CHECK(gone);
+  after = rss_kib(srv.proc->pid());
+  CAF_MESSAGE("server RSS after the stall: " << after << " KiB");
+  CAF_CHECK_LESS(after - before, 64 * 1024);
   // everyone else is fine
   pusher.send(net::send_message{5000, "alice", {4, 2}});
   auto d = alice.wait_for<net::deliver>();
   CAF_REQUIRE(d);
   CAF_CHECK_EQUAL(d->from, "pusher");
+}
+
+CAF_TEST(two senders bursting at a reading victim do not evict it) {
+  // Each sender stays within its own byte burst; together they aim 16 MiB
+  // at one reader. Before, the victim was closed "you stopped reading".
+  live_server srv{{"--max-outgoing-bytes", "1048576"}};
+  raw_client victim{srv.port};
+  victim.join("victim");
+  raw_client m1{srv.port};
+  m1.join("m1");
+  raw_client m2{srv.port};
+  m2.join("m2");
+  net::bytes chunk(120000, 3);
+  std::vector<char> burst;
+  for (uint32_t i = 0; i < 68; ++i) // 8 MiB each: within byte-burst
+    net::append_frame(burst, net::send_message{i, "victim", chunk});
+  m1.send_plain(burst);
+  m2.send_plain(burst);
+  // the victim reads normally: whatever arrives, it stays connected
+  size_t got = 0;
+  while (victim.wait_for<net::deliver>(milliseconds{1500}))
+    ++got;
+  CAF_MESSAGE("victim received " << got << " of 136 messages");
+  CAF_CHECK_GREATER(got, 0u);
+  CAF_CHECK(!victim.closed(milliseconds{100}));
+  // the senders were told, without being disconnected
+  auto e = m1.wait_for<net::error_frame>();
+  CAF_REQUIRE(e);
+  CAF_CHECK_EQUAL(e->code, static_cast<uint8_t>(net::errc::recipient_busy));
+  CAF_CHECK(!e->fatal);
+  // and the victim still chats
+  m1.send(net::send_message{999, "victim", {1}});
+  bool seen = false;
+  while (auto d = victim.wait_for<net::deliver>(seconds{2}))
+    if (d->envelope == net::bytes{1})
+      seen = true;
+  CAF_CHECK(seen);
 }

@@ -3,7 +3,9 @@
 // A hand-driven protocol peer for hostile-input tests: raw TCP, optional
 // TLS, arbitrary bytes or frames, no politeness.
 
+#include <cerrno>
 #include <chrono>
+#include <fcntl.h>
 #include <optional>
 #include <poll.h>
 #include <string>
@@ -109,6 +111,71 @@ public:
 
   const net::identity& identity() const {
     return id_;
+  }
+
+  /// What `flood` saw.
+  struct flood_result {
+    uint64_t plain_bytes = 0;              ///< frames' bytes written
+    std::optional<net::error_frame> fatal; ///< the server's reason, if any
+    bool closed = false;                   ///< the server closed the socket
+  };
+
+  /// Writes `chunk` (whole frames) over and over, as fast as the socket
+  /// takes it, for `duration` or until the server closes. Reads and drops
+  /// whatever comes back but error frames, so the flooder never looks like
+  /// a stalled reader.
+  flood_result flood(const std::vector<char>& chunk,
+                     std::chrono::milliseconds duration) {
+    flood_result res;
+    auto flags = ::fcntl(sock_.fd(), F_GETFL);
+    ::fcntl(sock_.fd(), F_SETFL, flags | O_NONBLOCK);
+    std::vector<char> out;
+    size_t out_pos = 0;
+    auto deadline = clock::now() + duration;
+    while (!closed_ && clock::now() < deadline) {
+      pollfd fd{sock_.fd(), POLLIN | POLLOUT, 0};
+      if (::poll(&fd, 1, 10) <= 0)
+        continue;
+      if (fd.revents & (POLLIN | POLLHUP | POLLERR)) {
+        char buf[65536];
+        auto n = ::read(sock_.fd(), buf, sizeof(buf));
+        if (n == 0 || (n < 0 && errno != EAGAIN)) {
+          closed_ = true;
+          break;
+        }
+        if (n > 0) {
+          tls_->feed(buf, static_cast<size_t>(n));
+          std::vector<char> plain;
+          tls_->read_plaintext(plain);
+          decoder_.feed(plain.data(), plain.size());
+          while (auto f = decoder_.next())
+            if (f->type == net::error_frame::wire_type) {
+              auto e = net::decode_payload<net::error_frame>(*f);
+              if (e && e->fatal)
+                res.fatal = std::move(*e);
+            }
+        }
+      }
+      if (fd.revents & POLLOUT) {
+        if (out_pos == out.size()) {
+          tls_->write(chunk.data(), chunk.size());
+          out.clear();
+          out_pos = 0;
+          tls_->take_output(out);
+          res.plain_bytes += chunk.size();
+        }
+        auto n = ::write(sock_.fd(), out.data() + out_pos, out.size() - out_pos);
+        if (n > 0)
+          out_pos += static_cast<size_t>(n);
+        else if (n < 0 && errno != EAGAIN) {
+          closed_ = true;
+          break;
+        }
+      }
+    }
+    ::fcntl(sock_.fd(), F_SETFL, flags);
+    res.closed = closed_;
+    return res;
   }
 
 private:

@@ -34,7 +34,9 @@ inline caf::behavior recorder(caf::stateful_actor<recorder_state>* self) {
         CAF_REQUIRE(d);
         self->state.directories.push_back(std::move(*d));
       },
-      [=](net::deliver& d) { self->state.delivered.push_back(std::move(d)); },
+      [=](net::deliver& d, const caf::actor&, uint32_t) {
+        self->state.delivered.push_back(std::move(d));
+      },
       [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
       // test command: join `reg` the way a session does, with a request
       [=](caf::join_atom, net::peer_info& info, const caf::actor& reg) {

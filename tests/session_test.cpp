@@ -12,6 +12,7 @@
 #include "net/frame.hpp"
 #include "net/identity.hpp"
 #include "net/messages.hpp"
+#include "tests/recorder.hpp"
 
 // The session in plain mode (no TLS), driven frame by frame. Its connection
 // is a recorder that decodes what the session writes; the registry is real.
@@ -132,6 +133,7 @@ struct fixture : test_coordinator_fixture<> {
     reg = sys.spawn(registry, rs);
     cfg.handshake_timeout = 10s;
     cfg.idle_timeout = 300s;
+    cfg.write_stall_timeout = 0s; // the recorder never reports writes
   }
 
   ~fixture() override {
@@ -674,36 +676,129 @@ CAF_TEST(a closed session is not pinned by its idle timer) {
   CAF_CHECK(sched.clock().schedule().empty());
 }
 
-CAF_TEST(an unacknowledged backlog closes the session) {
+CAF_TEST(others messages beyond the backlog bound go back to their sender) {
+  // Two senders aiming a burst at a reader must not get it evicted: what
+  // does not fit is refused to them, and the reader stays.
   cfg.max_outgoing_bytes = 600;
   auto alice = join("alice");
   auto& st = deref<session_actor>(alice.sess).state;
+  auto sender = sys.spawn(test_support::recorder);
+  spawned.push_back(sender);
   net::deliver d{"bob", net::bytes(100, 7)};
-  auto frame_size = net::encode_frame(d).size();
   // acks keep the backlog at zero: far more than the limit goes through
-  for (int i = 0; i < 20; ++i) {
+  for (uint32_t i = 0; i < 20; ++i) {
     self->send(alice.sess, sent_atom::value, st.backlog());
-    self->send(alice.sess, d);
+    self->send(alice.sess, d, sender, i);
     drain();
   }
   CAF_CHECK_EQUAL(received<net::deliver>(alice).size(), 20u);
-  CAF_CHECK_EQUAL(conn(alice).closes, 0);
-  CAF_CHECK(!session_gone(alice));
-  // without acks, the backlog crosses the limit
   self->send(alice.sess, sent_atom::value, st.backlog());
   drain();
-  CAF_CHECK_EQUAL(st.backlog(), 0u);
-  auto fits = cfg.max_outgoing_bytes / frame_size;
-  for (size_t i = 0; i < fits; ++i)
-    self->send(alice.sess, d);
+  CAF_REQUIRE_EQUAL(st.backlog(), 0u);
+  // without acks, what fits is queued and the rest is refused
+  for (uint32_t i = 100; i < 110; ++i)
+    self->send(alice.sess, d, sender, i);
   drain();
+  auto queued = received<net::deliver>(alice).size() - 20;
+  CAF_CHECK_GREATER(queued, 0u);
+  CAF_CHECK_LESS(queued, 10u);
+  CAF_CHECK_LESS_OR_EQUAL(st.backlog(), cfg.max_outgoing_bytes);
+  auto& errors = deref<caf::stateful_actor<test_support::recorder_state>>(sender)
+                     .state.errors;
+  CAF_REQUIRE_EQUAL(errors.size(), 10u - queued);
+  for (auto& e : errors) {
+    CAF_CHECK(!e.fatal);
+    CAF_CHECK_EQUAL(e.code, code(net::errc::recipient_busy));
+    CAF_CHECK(contains(e.text, "'alice' is not keeping up"));
+  }
+  CAF_CHECK_EQUAL(errors.back().ref, 109u);
   CAF_CHECK_EQUAL(conn(alice).closes, 0);
-  self->send(alice.sess, d);
+  CAF_CHECK(!session_gone(alice));
+  CAF_CHECK_EQUAL(online(), names({"alice"}));
+}
+
+CAF_TEST(a reader that takes nothing for the stall timeout is closed) {
+  cfg.max_outgoing_bytes = 600;
+  cfg.write_stall_timeout = 4s;
+  auto alice = join("alice");
+  auto& st = deref<session_actor>(alice.sess).state;
+  send_frame(alice, net::ping{1});
+  CAF_REQUIRE_GREATER(st.backlog(), 0u);
+  // progress (some bytes taken) keeps it alive
+  for (int i = 0; i < 3; ++i) {
+    advance_time(3s);
+    drain();
+    self->send(alice.sess, sent_atom::value, uint64_t{1});
+    drain();
+  }
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  advance_time(6s);
   drain();
-  CAF_CHECK_EQUAL(conn(alice).closes, 1);
-  CAF_CHECK_EQUAL(conn(alice).writes_after_close, 0);
-  CAF_CHECK(session_gone(alice));
+  check_fatal_close(alice, net::errc::overloaded);
+  CAF_CHECK(contains(last_error(alice).text, "you stopped reading"));
   CAF_CHECK(online().empty());
+}
+
+CAF_TEST(a client that never reads its own replies is closed) {
+  cfg.max_outgoing_bytes = 600;
+  auto alice = join("alice");
+  for (uint64_t i = 0; i < 200 && conn(alice).closes == 0; ++i)
+    send_frame(alice, net::ping{i});
+  check_fatal_close(alice, net::errc::overloaded);
+  CAF_CHECK(online().empty());
+}
+
+CAF_TEST(frames over the frame budget are dropped then the flooder is closed) {
+  cfg.frame_rate = 10;
+  cfg.frame_burst = 40;
+  auto alice = join("alice");
+  std::vector<char> burst;
+  for (uint64_t i = 0; i < 45; ++i)
+    net::append_frame(burst, net::ping{i});
+  send_bytes(alice, burst);
+  // virtual time stands still: the burst (40 units) minus the HELLO (16)
+  // pays for 24 pings; the first drop says why, later ones are silent
+  auto pongs = received<net::pong>(alice).size();
+  CAF_CHECK_EQUAL(pongs, 24u);
+  auto errors = received<net::error_frame>(alice);
+  CAF_REQUIRE_EQUAL(errors.size(), 1u);
+  CAF_CHECK(!errors[0].fatal);
+  CAF_CHECK_EQUAL(errors[0].code, code(net::errc::rate_limited));
+  // a second later there are 10 units again
+  advance_time(1s);
+  drain();
+  send_frame(alice, net::ping{99});
+  CAF_CHECK_EQUAL(received<net::pong>(alice).size(), pongs + 1);
+  // past the burst in drops, the session ends with the reason
+  burst.clear();
+  for (uint64_t i = 0; i < 60; ++i)
+    net::append_frame(burst, net::ping{i});
+  send_bytes(alice, burst);
+  check_fatal_close(alice, net::errc::rate_limited);
+  CAF_CHECK(contains(last_error(alice).text, "flooding"));
+}
+
+CAF_TEST(a hello larger than the pre-join limit is fatal) {
+  cfg.max_prejoin_frame_size = 1024;
+  auto c = connect();
+  auto h = make_hello(std::string(2000, 'a'), c.id);
+  send_frame(c, h);
+  check_fatal_close(c, net::errc::protocol);
+  CAF_CHECK(contains(last_error(c).text, "exceeds the maximum of 1024"));
+}
+
+CAF_TEST(a refused name does not extend the handshake deadline) {
+  cfg.handshake_timeout = 10s;
+  auto bob = join("bob");
+  auto c = connect();
+  advance_time(6s);
+  drain();
+  send_frame(c, make_hello("bob", c.id)); // taken: may retry
+  CAF_CHECK(!last_error(c).fatal);
+  advance_time(5s); // 11 s after accept
+  drain();
+  check_fatal_close(c, net::errc::protocol);
+  CAF_CHECK(contains(last_error(c).text, "handshake timeout"));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
