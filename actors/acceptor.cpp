@@ -1,5 +1,7 @@
 #include "actors/acceptor.hpp"
 
+#include <algorithm>
+
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
@@ -9,13 +11,16 @@
 namespace actors {
 
 caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
-                         std::shared_ptr<const server_context> ctx) {
+                         std::shared_ptr<const server_context> ctx,
+                         caf::actor acceptor) {
   auto peer =
       self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
   auto sess =
       self->spawn<caf::linked>(session, caf::actor{self}, ctx->registry,
                                ctx->catalog, ctx->settings, ctx->tls, peer);
-  self->configure_read(hdl, caf::io::receive_policy::at_most(16384));
+  // Small reads before the join (a TLS handshake and a HELLO are a few KiB):
+  // an unjoined connection then holds 2 KiB of read buffer, not 16.
+  self->configure_read(hdl, caf::io::receive_policy::at_most(2048));
   self->ack_writes(hdl, true);
   // Input handed to the session and not yet reported processed. Above the
   // bound the socket is not read (the kernel's window then slows the
@@ -74,6 +79,16 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
           self->send(sess, closed_atom::value);
         self->quit();
       },
+      [=](joined_atom) {
+        self->configure_read(hdl, caf::io::receive_policy::at_most(16384));
+        self->send(acceptor, joined_atom::value);
+      },
+      [=](caf::close_atom, const std::string& reason) {
+        // server shutdown: the session says why and closes (joined or not)
+        self->send(sess, net::error_frame{
+                             static_cast<uint8_t>(net::errc::shutdown), 0,
+                             true, reason});
+      },
       [=](linger_atom) {
         self->close(hdl);
         self->quit();
@@ -86,9 +101,61 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
   };
 }
 
+namespace {
+
+/// Closes a connection refused before any byte was read; counted for the
+/// next summary line instead of a line each.
+void refuse(acceptor_actor* self, caf::io::connection_handle hdl,
+            const std::string& address, const char* reason) {
+  auto& st = self->state;
+  ++st.refused;
+  ++st.refusals[reason];
+  ++st.refused_by_address[address];
+  self->close(hdl);
+}
+
+/// One line for the refusals of the interval: counts by reason, and the
+/// address refused most.
+void log_refusals(acceptor_actor* self, std::chrono::seconds interval) {
+  auto& st = self->state;
+  if (st.refusals.empty())
+    return;
+  uint64_t total = 0;
+  std::string reasons;
+  for (auto& [reason, n] : st.refusals) {
+    total += n;
+    reasons += (reasons.empty() ? "" : ", ") + std::to_string(n) + " " + reason;
+  }
+  auto top = std::max_element(
+      st.refused_by_address.begin(), st.refused_by_address.end(),
+      [](auto& a, auto& b) { return a.second < b.second; });
+  CHAT_LOG(warning, "refused " << total << " connections in the last "
+                               << interval.count() << " s (" << reasons
+                               << "); most from " << top->first << " ("
+                               << top->second << ")");
+  st.refusals.clear();
+  st.refused_by_address.clear();
+}
+
+} // namespace
+
 caf::behavior acceptor(acceptor_actor* self,
                        std::shared_ptr<const server_context> ctx) {
-  self->set_down_handler([=](const caf::down_msg&) { --self->state.live; });
+  self->set_down_handler([=](const caf::down_msg& msg) {
+    auto& st = self->state;
+    --st.live;
+    auto i = st.conns.find(msg.source);
+    if (i == st.conns.end())
+      return;
+    if (!i->second.joined) {
+      --st.unjoined;
+      --st.sources[i->second.address].unjoined;
+    }
+    st.conns.erase(i);
+    if (st.stopping && st.live == 0)
+      self->quit();
+  });
+  self->delayed_send(self, ctx->refusal_log_interval, sweep_atom::value);
   return {
       [=](caf::open_atom, const std::string& host,
           uint16_t port) -> caf::result<uint16_t> {
@@ -102,18 +169,66 @@ caf::behavior acceptor(acceptor_actor* self,
       },
       [=](const caf::io::new_connection_msg& msg) {
         auto& st = self->state;
-        if (st.live >= ctx->max_connections) {
-          ++st.refused;
-          CHAT_LOG(warning,
-                   "refusing connection: " << st.live << " connections open");
-          self->close(msg.handle);
-          return;
-        }
-        auto conn = self->fork(connection, msg.handle, ctx);
+        auto address = self->remote_addr(msg.handle);
+        if (st.live >= ctx->max_connections)
+          return refuse(self, msg.handle, address, "server full");
+        if (st.unjoined >= ctx->max_unjoined)
+          return refuse(self, msg.handle, address, "too many unjoined");
+        auto now = self->clock().now();
+        auto [src, fresh] = st.sources.try_emplace(address);
+        if (fresh)
+          src->second.connects = {ctx->connect_rate_per_address,
+                                  ctx->connect_burst_per_address, now};
+        if (src->second.unjoined >= ctx->max_unjoined_per_address)
+          return refuse(self, msg.handle, address,
+                        "too many unjoined from one address");
+        if (!src->second.connects.try_take(1, now))
+          return refuse(self, msg.handle, address,
+                        "connecting too fast from one address");
+        auto conn = self->fork(connection, msg.handle, ctx, caf::actor{self});
         self->monitor(conn);
+        st.conns.emplace(conn.address(),
+                         acceptor_state::conn_info{conn, address, false});
+        ++src->second.unjoined;
+        ++st.unjoined;
         ++st.live;
       },
+      [=](joined_atom) {
+        auto& st = self->state;
+        auto i = st.conns.find(
+            caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (i == st.conns.end() || i->second.joined)
+          return;
+        i->second.joined = true;
+        --st.unjoined;
+        --st.sources[i->second.address].unjoined;
+      },
+      [=](sweep_atom) {
+        auto& st = self->state;
+        log_refusals(self, ctx->refusal_log_interval);
+        // Forget addresses with nothing pending and a full bucket: the map
+        // holds only sources seen recently.
+        auto now = self->clock().now();
+        for (auto i = st.sources.begin(); i != st.sources.end();)
+          if (i->second.unjoined == 0 && i->second.connects.full(now))
+            i = st.sources.erase(i);
+          else
+            ++i;
+        self->delayed_send(self, ctx->refusal_log_interval, sweep_atom::value);
+      },
       [=](caf::get_atom) { return self->state.live; },
+      [=](caf::close_atom, const std::string& reason) {
+        auto& st = self->state;
+        if (st.stopping)
+          return;
+        st.stopping = true;
+        self->close_all(); // the doorman: no new connections
+        CHAT_LOG(info, "closing " << st.live << " connections");
+        for (auto& kvp : st.conns)
+          self->send(kvp.second.connection, caf::close_atom::value, reason);
+        if (st.live == 0)
+          self->quit();
+      },
   };
 }
 

@@ -10,10 +10,23 @@
 // acceptor requests
 //   (open_atom, host, port) -> uint16_t actual port | error   (listen)
 //   get_atom -> uint32_t live connections
+//   (close_atom, reason)   stop: no new connections; every connection is
+//       closed with ERROR shutdown (joined or not); quits when none is left
+// connection -> acceptor
+//   joined_atom   the session joined: no longer counts as unjoined
+//
+// Admission (before any TLS byte): at most max_connections in all, at most
+// max_unjoined not yet joined, per source address at most
+// max_unjoined_per_address unjoined and a token bucket of connects.
+// Refused connections are closed at once and summed up in one log line per
+// refusal_log_interval.
 
+#include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include <caf/io/broker.hpp>
 
@@ -31,11 +44,34 @@ struct server_context {
   /// Connections beyond this are closed at once (joined clients are bounded
   /// separately by the registry, with a clear error).
   uint32_t max_connections = 10240;
+  /// Connections not yet joined, in all and per source address.
+  uint32_t max_unjoined = 1024;
+  uint32_t max_unjoined_per_address = 64;
+  /// New connections per source address: rate per second and burst.
+  double connect_rate_per_address = 50;
+  double connect_burst_per_address = 200;
+  std::chrono::seconds refusal_log_interval{10};
 };
 
 struct acceptor_state {
+  struct source {
+    uint32_t unjoined = 0;
+    net::token_bucket connects;
+  };
+  struct conn_info {
+    caf::actor connection;
+    std::string address;
+    bool joined = false;
+  };
+
   uint32_t live = 0;
+  uint32_t unjoined = 0;
   uint64_t refused = 0;
+  bool stopping = false; ///< closing every connection, then quitting
+  std::unordered_map<std::string, source> sources;
+  std::unordered_map<caf::actor_addr, conn_info> conns;
+  std::map<std::string, uint64_t> refusals; ///< reason -> count, this interval
+  std::map<std::string, uint64_t> refused_by_address; ///< this interval
   static inline const char* name = "acceptor";
 };
 
@@ -47,6 +83,7 @@ caf::behavior acceptor(acceptor_actor* self,
 
 /// The broker of one client connection (forked by the acceptor).
 caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
-                         std::shared_ptr<const server_context> ctx);
+                         std::shared_ptr<const server_context> ctx,
+                         caf::actor acceptor);
 
 } // namespace actors

@@ -22,6 +22,10 @@ using sent_atom = caf::atom_constant<caf::atom("sent")>;
 using consumed_atom = caf::atom_constant<caf::atom("consumed")>;
 /// connection -> session: the peer closed the socket.
 using closed_atom = caf::atom_constant<caf::atom("closed")>;
+/// session -> connection -> acceptor: this connection's user has joined.
+using joined_atom = caf::atom_constant<caf::atom("joined")>;
+/// acceptor: sweep idle per-address state, log refusals of the interval.
+using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
 /// connection: the linger after a close is over.
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 /// session timers

@@ -160,14 +160,6 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
                    caf::actor_cast<caf::actor>(self->current_sender()), id);
       },
       [=](caf::flush_atom) { flush(self); },
-      [=](caf::close_atom, const std::string& reason) {
-        // Server shutdown: every joined client hears why before the close.
-        net::error_frame bye{static_cast<uint8_t>(net::errc::shutdown), 0, true,
-                             reason};
-        for (auto& kvp : self->state.entries)
-          self->send(kvp.second.session, bye);
-        self->quit();
-      },
       [=](caf::get_atom) {
         std::vector<std::string> names;
         for (auto& kvp : self->state.entries)

@@ -9,7 +9,6 @@
 //   (route_atom, from, to, id, bytes)  forward `deliver{from, envelope}` to
 //       the session of `to`; an `error_frame` (unknown_peer) goes back to
 //       the sender when `to` is not online.
-//   (close_atom, reason)               shutdown: tell every session, quit
 // registry -> session
 //   shared_frame   an encoded directory frame: the snapshot for a joiner,
 //                  or a coalesced delta (left, joined) for everyone else

@@ -3,6 +3,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <iostream>
+#include <sys/resource.h>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -23,6 +24,30 @@ int fail(const std::string& line) {
   return 1;
 }
 
+/// Every client, joined or not, holds a descriptor: the soft limit is
+/// raised to what max-clients and max-unjoined need (plus files, caches
+/// and CAF's own), or the server refuses to start with the reason. Then
+/// the acceptor's caps keep accept() from ever failing with EMFILE.
+std::string ensure_fd_limit(uint64_t connections) {
+  constexpr uint64_t reserve = 256;
+  auto need = connections + reserve;
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return "cannot read the open-file limit";
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur >= need)
+    return "";
+  if (lim.rlim_max != RLIM_INFINITY && lim.rlim_max < need)
+    return "max-clients + max-unjoined = " + std::to_string(connections) +
+           " connections need " + std::to_string(need) +
+           " open files, but the hard limit is " +
+           std::to_string(lim.rlim_max) +
+           " (raise it with ulimit -Hn, or lower max-clients)";
+  lim.rlim_cur = need;
+  if (::setrlimit(RLIMIT_NOFILE, &lim) != 0)
+    return "cannot raise the open-file limit to " + std::to_string(need);
+  return "";
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -41,6 +66,10 @@ int main(int argc, char** argv) {
   auto tls = net::tls_context::server(*creds);
   if (!tls)
     return fail(net::describe(tls.error()));
+  uint64_t max_connections =
+      uint64_t{opts->max_clients} + uint64_t{opts->max_unjoined};
+  if (auto why = ensure_fd_limit(max_connections); !why.empty())
+    return fail(why);
   // Signals go to sigwait() below, never to a CAF thread; SIGPIPE is moot.
   std::signal(SIGPIPE, SIG_IGN);
   sigset_t stop_signals;
@@ -91,14 +120,19 @@ int main(int argc, char** argv) {
   cat.warm = opts->warm_cache;
   cat.log = [](const std::string& line) { CHAT_LOG(info, "video: " << line); };
   auto catalog = sys.spawn(actors::catalog_service, cat);
-  auto ctx = std::make_shared<actors::server_context>(
-      actors::server_context{registry, catalog, settings, *tls,
-                             opts->max_clients + opts->max_clients / 4 + 64});
+  auto ctx = std::make_shared<actors::server_context>(actors::server_context{
+      registry, catalog, settings, *tls,
+      static_cast<uint32_t>(max_connections)});
+  ctx->max_unjoined = opts->max_unjoined;
+  ctx->max_unjoined_per_address = opts->max_unjoined_per_address;
+  ctx->connect_rate_per_address = opts->connect_rate_per_address;
+  ctx->connect_burst_per_address = opts->connect_burst_per_address;
+  ctx->refusal_log_interval = std::chrono::seconds{opts->refusal_log_interval_s};
   auto acc = sys.middleman().spawn_broker(
       actors::acceptor, std::shared_ptr<const actors::server_context>{ctx});
   uint16_t port = 0;
   caf::error listen_err;
-  caf::scoped_actor self{sys};
+  caf::scoped_actor self{sys, true}; // hidden: not awaited at shutdown
   self->request(acc, std::chrono::seconds(10), caf::open_atom::value,
                 opts->host, opts->port)
       .receive([&](uint16_t p) { port = p; },
@@ -115,16 +149,36 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   CHAT_LOG(info, "signal " << sig << ": shutting down");
-  anon_send_exit(acc, caf::exit_reason::user_shutdown);
-  anon_send_exit(catalog, caf::exit_reason::user_shutdown);
-  anon_send(registry, caf::close_atom::value,
+  // Stop: the acceptor closes every connection with a reason (joined or
+  // not) and quits when none is left; then the registry and the catalog.
+  // Each must be down within shutdown-timeout-s.
+  auto deadline = std::chrono::steady_clock::now() +
+                  std::chrono::seconds{opts->shutdown_timeout_s};
+  bool all_down = true;
+  auto await_down = [&](const caf::actor_addr& who) {
+    self->monitor(who);
+    bool down = false;
+    while (!down && all_down)
+      self->receive(
+          [&](const caf::down_msg& dm) { down = dm.source == who; },
+          caf::after(deadline - std::chrono::steady_clock::now()) >>
+              [&] { all_down = false; });
+  };
+  anon_send(acc, caf::close_atom::value,
             std::string{"server is shutting down"});
-  // In-flight writes get a deadline; then we leave regardless.
-  std::thread watchdog{[] {
-    std::this_thread::sleep_for(std::chrono::seconds(3));
-    CHAT_LOG(warning, "shutdown deadline passed; exiting");
-    std::_Exit(0);
-  }};
-  watchdog.detach();
+  await_down(acc.address());
+  anon_send_exit(registry, caf::exit_reason::user_shutdown);
+  await_down(registry.address());
+  anon_send_exit(catalog, caf::exit_reason::user_shutdown);
+  await_down(catalog.address());
+  if (!all_down) {
+    CHAT_LOG(error, "shutdown took longer than "
+                        << opts->shutdown_timeout_s
+                        << " s (shutdown-timeout-s); exiting with failure");
+    std::_Exit(2); // the actor system would wait for the stuck actors
+  }
+  CHAT_LOG(info, "stopped");
+  // What is left (CAF's own helpers) ends with the scheduler.
+  sys.await_actors_before_shutdown(false);
   return 0;
 }

@@ -219,6 +219,7 @@ void handle_hello(session_actor* self, const net::frame& f) {
             st.current = phase::joined;
             st.name = name;
             st.decoder.max_frame_size(st.settings->max_frame_size);
+            self->send(st.connection, joined_atom::value);
             emit(self, net::welcome{net::protocol_version, name,
                                     st.settings->max_frame_size});
           },

@@ -46,7 +46,10 @@ const char* scenarios_help = R"(scenarios:
 Without --port the bench starts BUILD/chat-server --port 0 with a temporary
 data and videos directory and these defaults (override with --server-arg):
 --message-rate 1000000 --message-burst 1000000 (the token bucket would
-otherwise refuse a benchmark's rates) --max-clients 20000 --log-level warning.
+otherwise refuse a benchmark's rates) --max-clients 12000 --max-unjoined 4096
+--max-unjoined-per-address 4096 --connect-rate-per-address 1000000
+--connect-burst-per-address 1000000 (every simulated client comes from
+127.0.0.1) --log-level warning.
 Exit code: 1 on loss > 0, errors > 0 or a convergence failure; never on speed.
 )";
 

@@ -81,6 +81,29 @@ net::result<server_options> parse_server_options(int argc,
      po::value(&o.close_linger_ms)->default_value(o.close_linger_ms),
      "a closed client's socket stays open this long, unread, so the reason "
      "reaches it before the kernel resets the connection")
+    ("max-unjoined",
+     po::value(&o.max_unjoined)->default_value(o.max_unjoined),
+     "connections not yet joined (TLS or HELLO pending), in all")
+    ("max-unjoined-per-address",
+     po::value(&o.max_unjoined_per_address)
+       ->default_value(o.max_unjoined_per_address),
+     "connections not yet joined from one source address")
+    ("connect-rate-per-address",
+     po::value(&o.connect_rate_per_address)
+       ->default_value(o.connect_rate_per_address),
+     "new connections per second from one source address (token bucket)")
+    ("connect-burst-per-address",
+     po::value(&o.connect_burst_per_address)
+       ->default_value(o.connect_burst_per_address),
+     "new connections from one source address in a burst")
+    ("refusal-log-interval-s",
+     po::value(&o.refusal_log_interval_s)
+       ->default_value(o.refusal_log_interval_s),
+     "refused connections are summed up in one log line per interval")
+    ("shutdown-timeout-s",
+     po::value(&o.shutdown_timeout_s)->default_value(o.shutdown_timeout_s),
+     "on SIGINT/SIGTERM every client is closed with a reason; exit non-zero "
+     "if that takes longer")
     ("handshake-timeout-ms",
      po::value(&o.handshake_timeout_ms)->default_value(o.handshake_timeout_ms),
      "hard deadline from accept to WELCOME (TLS, HELLO, name retries)")
@@ -151,6 +174,18 @@ net::result<server_options> parse_server_options(int argc,
     return option_error("frame-rate",
                         "rate must be > 0 and frame-burst at least 32 (the "
                         "cost of a PLAY)");
+  if (o.max_unjoined < 1 || o.max_unjoined_per_address < 1)
+    return option_error("max-unjoined",
+                        "max-unjoined and max-unjoined-per-address must be at "
+                        "least 1");
+  if (!(o.connect_rate_per_address > 0) || !(o.connect_burst_per_address >= 1))
+    return option_error("connect-rate-per-address",
+                        "rate must be > 0 and connect-burst-per-address at "
+                        "least 1");
+  if (o.refusal_log_interval_s < 1)
+    return option_error("refusal-log-interval-s", "must be at least 1");
+  if (o.shutdown_timeout_s < 1)
+    return option_error("shutdown-timeout-s", "must be at least 1");
   if (o.max_unprocessed_input < 16384)
     return option_error("max-unprocessed-input", "must be at least 16384");
   if (o.max_prejoin_frame_size < o.max_name_length + 256)

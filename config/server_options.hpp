@@ -31,6 +31,12 @@ struct server_options {
   uint32_t max_prejoin_frame_size = 4096;     ///< before WELCOME
   uint32_t write_stall_timeout_s = 30; ///< queued bytes, none taken: close
   uint32_t close_linger_ms = 1000; ///< closed connections: delay the close
+  uint32_t max_unjoined = 1024;            ///< connections before WELCOME
+  uint32_t max_unjoined_per_address = 64;  ///< ... from one source address
+  double connect_rate_per_address = 50;    ///< new connections/s per address
+  double connect_burst_per_address = 200;  ///< ... bucket depth
+  uint32_t shutdown_timeout_s = 10; ///< stop: every actor done by then
+  uint32_t refusal_log_interval_s = 10; ///< one summary line per interval
   uint32_t handshake_timeout_ms = 30000;
   uint32_t idle_timeout_s = 300;
   uint32_t directory_coalesce_ms = 50;

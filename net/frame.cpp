@@ -35,8 +35,9 @@ bool frame_decoder::feed(const char* data, size_t size) {
       }
       current_.type = static_cast<uint8_t>(header_[4]);
       payload_size_ = len - 1;
+      // No reserve for the announced length: the buffer grows with the
+      // bytes that actually arrive, so a header alone commits nothing.
       current_.payload.clear();
-      current_.payload.reserve(payload_size_);
     }
     auto n = std::min(size, payload_size_ - current_.payload.size());
     current_.payload.insert(current_.payload.end(), data, data + n);

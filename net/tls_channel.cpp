@@ -94,6 +94,9 @@ struct tls_channel::impl {
                          take_openssl_error("out of memory"));
       return x;
     }
+    // Record buffers are freed whenever they are empty: an idle or
+    // half-open connection then holds no 2 x 16 KiB of them.
+    SSL_set_mode(x->ssl.get(), SSL_MODE_RELEASE_BUFFERS);
     // An empty read BIO means "wait for more", not end of stream.
     BIO_set_mem_eof_return(rbio, -1);
     SSL_set_bio(x->ssl.get(), rbio, wbio);

@@ -49,6 +49,12 @@ public:
     return true;
   }
 
+  /// True when the bucket holds its whole burst again (at `now`).
+  bool full(time_point now) {
+    refill(now);
+    return tokens_ >= burst_;
+  }
+
   double rate() const {
     return rate_;
   }

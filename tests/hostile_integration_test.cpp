@@ -327,8 +327,8 @@ CAF_TEST(two senders bursting at a reading victim do not evict it) {
   std::vector<char> burst;
   for (uint32_t i = 0; i < 68; ++i) // 8 MiB each: within byte-burst
     net::append_frame(burst, net::send_message{i, "victim", chunk});
-  m1.send_plain(burst);
-  m2.send_plain(burst);
+  CAF_CHECK(m1.send_plain_within(burst, seconds{20}));
+  CAF_CHECK(m2.send_plain_within(burst, seconds{20}));
   // the victim reads normally: whatever arrives, it stays connected
   size_t got = 0;
   while (victim.wait_for<net::deliver>(milliseconds{1500}))

@@ -5,7 +5,10 @@
 
 #include <cerrno>
 #include <chrono>
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <optional>
 #include <poll.h>
 #include <string>
@@ -28,6 +31,25 @@ public:
     auto s = client::tcp_socket::connect("127.0.0.1", port);
     CAF_REQUIRE(s);
     sock_ = std::move(*s);
+  }
+
+  /// Connects from the loopback address `source` (e.g. "127.0.0.2"), to
+  /// stand for another host.
+  raw_client(uint16_t port, const std::string& source) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    CAF_REQUIRE(fd >= 0);
+    sock_ = client::tcp_socket{fd};
+    sockaddr_in from{};
+    from.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &from.sin_addr);
+    CAF_REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof(from)) ==
+                0);
+    sockaddr_in to{};
+    to.sin_family = AF_INET;
+    to.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    CAF_REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof(to)) ==
+                0);
   }
 
   /// Plain bytes on the socket (no TLS).
@@ -54,6 +76,29 @@ public:
   void send_plain(const std::vector<char>& bytes) {
     tls_->write(bytes.data(), bytes.size());
     flush();
+  }
+
+  /// Like send_plain, but gives up after `timeout`: false if the server
+  /// did not take every byte by then (it stopped reading us).
+  bool send_plain_within(const std::vector<char>& bytes,
+                         std::chrono::milliseconds timeout) {
+    tls_->write(bytes.data(), bytes.size());
+    std::vector<char> out;
+    tls_->take_output(out);
+    auto deadline = clock::now() + timeout;
+    size_t pos = 0;
+    while (pos < out.size() && clock::now() < deadline) {
+      pollfd fd{sock_.fd(), POLLOUT, 0};
+      if (::poll(&fd, 1, 10) <= 0)
+        continue;
+      auto n = ::send(sock_.fd(), out.data() + pos, out.size() - pos,
+                      MSG_DONTWAIT | MSG_NOSIGNAL);
+      if (n > 0)
+        pos += static_cast<size_t>(n);
+      else if (n < 0 && errno != EAGAIN)
+        return false;
+    }
+    return pos == out.size();
   }
 
   template <class T>

@@ -32,6 +32,7 @@ struct conn_state {
   size_t frames_at_close = 0; ///< frames decoded when close_atom arrived
   int writes_after_close = 0;
   bool garbage = false; ///< the session wrote bytes that are not frames
+  int joined = 0;       ///< joined_atom notices (for the acceptor)
   static inline const char* name = "conn_recorder";
 };
 
@@ -50,6 +51,10 @@ caf::behavior conn_recorder(caf::stateful_actor<conn_state>* self) {
         auto& st = self->state;
         if (st.closes++ == 0)
           st.frames_at_close = st.frames.size();
+      },
+      [=](joined_atom) { ++self->state.joined; },
+      [=](consumed_atom, uint64_t) {
+        // nop: the recorder always reads
       },
   };
 }
@@ -262,6 +267,7 @@ CAF_TEST(hello yields welcome and a directory snapshot) {
   CAF_CHECK_EQUAL(w[0].name, "alice");
   CAF_CHECK_EQUAL(w[0].version, net::protocol_version);
   CAF_CHECK_EQUAL(w[0].max_frame_size, cfg.max_frame_size);
+  CAF_CHECK_EQUAL(conn(alice).joined, 1); // the acceptor stops counting it
   auto d = received<net::directory>(alice);
   CAF_REQUIRE_EQUAL(d.size(), 1u);
   CAF_CHECK(d[0].snapshot);
