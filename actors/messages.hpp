@@ -26,6 +26,11 @@ using closed_atom = caf::atom_constant<caf::atom("closed")>;
 using joined_atom = caf::atom_constant<caf::atom("joined")>;
 /// acceptor: sweep idle per-address state, log refusals of the interval.
 using sweep_atom = caf::atom_constant<caf::atom("sweep")>;
+/// session -> outbound budget: my unsent backlog is now this many bytes.
+using backlog_atom = caf::atom_constant<caf::atom("backlog")>;
+/// outbound budget -> session: the server is over its budget and yours is
+/// the largest backlog: close.
+using shed_atom = caf::atom_constant<caf::atom("shed")>;
 /// connection: the linger after a close is over.
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 /// session timers

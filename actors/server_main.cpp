@@ -11,6 +11,7 @@
 
 #include "actors/acceptor.hpp"
 #include "actors/catalog_actor.hpp"
+#include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
 #include "config/server_options.hpp"
 #include "net/certificate.hpp"
@@ -91,7 +92,10 @@ int main(int argc, char** argv) {
   reg_settings.coalesce =
       std::chrono::milliseconds{opts->directory_coalesce_ms};
   auto registry = sys.spawn(actors::registry, reg_settings);
+  auto budget =
+      sys.spawn(actors::outbound_budget, opts->max_total_outgoing_bytes);
   auto settings = std::make_shared<actors::session_settings>();
+  settings->budget = budget;
   settings->max_frame_size = opts->max_frame_size;
   settings->max_outgoing_bytes = opts->max_outgoing_bytes;
   settings->message_rate = opts->message_rate;
@@ -141,6 +145,7 @@ int main(int argc, char** argv) {
     anon_send_exit(acc, caf::exit_reason::user_shutdown);
     anon_send_exit(registry, caf::exit_reason::user_shutdown);
     anon_send_exit(catalog, caf::exit_reason::user_shutdown);
+    anon_send_exit(budget, caf::exit_reason::user_shutdown);
     return fail(net::describe(listen_err));
   }
   std::cout << "listening on " << opts->host << ":" << port << "\n"
@@ -171,6 +176,8 @@ int main(int argc, char** argv) {
   await_down(registry.address());
   anon_send_exit(catalog, caf::exit_reason::user_shutdown);
   await_down(catalog.address());
+  anon_send_exit(budget, caf::exit_reason::user_shutdown);
+  await_down(budget.address());
   if (!all_down) {
     CHAT_LOG(error, "shutdown took longer than "
                         << opts->shutdown_timeout_s

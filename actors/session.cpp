@@ -54,6 +54,21 @@ void close(session_actor* self, const std::string& why) {
 void emit_error(session_actor* self, net::errc code, std::string text,
                 bool fatal, uint32_t ref = 0);
 
+/// Tells the server-wide budget about the backlog when it moved by a
+/// granule or drained: a reader that keeps up costs no message.
+void report_backlog(session_actor* self) {
+  auto& st = self->state;
+  if (!st.settings->budget)
+    return;
+  auto now = st.backlog();
+  auto before = st.reported_backlog;
+  auto moved = now > before ? now - before : before - now;
+  if (moved >= backlog_report_granule || (now == 0 && before != 0)) {
+    st.reported_backlog = now;
+    self->send(st.settings->budget, backlog_atom::value, caf::actor{self}, now);
+  }
+}
+
 /// Encrypts (unless in plain test mode) and hands bytes to the connection.
 void emit_bytes(session_actor* self, const char* data, size_t size) {
   auto& st = self->state;
@@ -72,6 +87,7 @@ void emit_bytes(session_actor* self, const char* data, size_t size) {
     st.last_progress = self->clock().now();
   st.bytes_queued += out.size();
   self->send(st.connection, write_atom::value, std::move(out));
+  report_backlog(self);
   // Others' chat stops at max_outgoing_bytes (senders hear recipient_busy)
   // and video at half of it, so only what this client causes itself (its
   // replies) or the directory can pass twice the bound.
@@ -485,6 +501,14 @@ caf::behavior session(session_actor* self, caf::actor connection,
         auto& st = self->state;
         st.bytes_sent += n;
         st.last_progress = self->clock().now();
+        report_backlog(self);
+      },
+      [=](shed_atom) {
+        emit_error(self, net::errc::overloaded,
+                   "disconnected: the server is over its budget for queued "
+                   "bytes and yours was the largest backlog (" +
+                       std::to_string(self->state.backlog()) + " bytes)",
+                   true);
       },
       [=](closed_atom) {
         CHAT_LOG(debug, "connection of " << self->state.peer << " closed");

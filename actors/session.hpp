@@ -13,6 +13,7 @@
 // registry -> session:   shared_frame | deliver | error_frame
 // session <-> catalog:    video_list_request, play_request (docs/video.md)
 // video_stream -> session: play_started | outgoing_video_frame | video_end
+// session <-> outbound budget: (backlog_atom, self, bytes) | shed_atom
 // session -> video_stream: video_ack | video_control (by stream id)
 
 #include <chrono>
@@ -28,6 +29,7 @@
 
 #include "actors/catalog_actor.hpp"
 #include "actors/messages.hpp"
+#include "actors/outbound_budget.hpp"
 #include "actors/video_stream.hpp"
 #include "net/frame.hpp"
 #include "net/tls_channel.hpp"
@@ -59,6 +61,8 @@ struct session_settings {
   std::chrono::milliseconds close_linger{1000};
   /// A reader with queued bytes that drains nothing for this long is closed.
   std::chrono::seconds write_stall_timeout{30};
+  /// Where backlogs are reported (server-wide bound); invalid: nowhere.
+  outbound_budget_actor budget;
   std::chrono::seconds idle_timeout{300};
   bool log_frames = false;
   // video
@@ -94,6 +98,7 @@ struct session_state {
   uint32_t strikes = 0;        ///< messages refused by the rate limit in a row
   uint32_t frame_strikes = 0;  ///< frames dropped over budget in a row
   uint64_t unreported_input = 0; ///< processed, not yet told the connection
+  uint64_t reported_backlog = 0; ///< last told the outbound budget
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
   caf::actor_clock::time_point last_progress; ///< the socket took bytes

@@ -58,6 +58,11 @@ net::result<server_options> parse_server_options(int argc,
      "unsent bytes per session: others' messages to it are refused "
      "(recipient_busy) beyond this, video skips beyond half; its own "
      "replies beyond twice this close it")
+    ("max-total-outgoing-bytes",
+     po::value(&o.max_total_outgoing_bytes)
+       ->default_value(o.max_total_outgoing_bytes),
+     "unsent bytes of all sessions together; beyond it the largest backlog "
+     "is closed (overloaded), then the next")
     ("frame-rate", po::value(&o.frame_rate)->default_value(o.frame_rate),
      "frame-budget units per second per session (every frame type costs: "
      "ping/ack 1, control 4, list/hello 16, play 32)")
@@ -186,6 +191,9 @@ net::result<server_options> parse_server_options(int argc,
     return option_error("refusal-log-interval-s", "must be at least 1");
   if (o.shutdown_timeout_s < 1)
     return option_error("shutdown-timeout-s", "must be at least 1");
+  if (o.max_total_outgoing_bytes < o.max_outgoing_bytes)
+    return option_error("max-total-outgoing-bytes",
+                        "must be at least max-outgoing-bytes");
   if (o.max_unprocessed_input < 16384)
     return option_error("max-unprocessed-input", "must be at least 16384");
   if (o.max_prejoin_frame_size < o.max_name_length + 256)

@@ -25,6 +25,7 @@ struct server_options {
   double byte_rate = 1 << 20;  ///< envelope bytes per second per session
   double byte_burst = 8 << 20; ///< envelope bytes in a burst
   uint64_t max_outgoing_bytes = 8 << 20; ///< per-session send backlog
+  uint64_t max_total_outgoing_bytes = uint64_t{2} << 30; ///< all sessions
   double frame_rate = 1000;  ///< frame-budget units per second per session
   double frame_burst = 2000; ///< frame-budget bucket depth
   uint32_t max_unprocessed_input = 256 << 10; ///< read, not yet processed

@@ -2,6 +2,8 @@
 #include <caf/test/unit_test.hpp>
 
 #include <fstream>
+#include <map>
+#include <set>
 #include <random>
 #include <thread>
 
@@ -348,4 +350,45 @@ CAF_TEST(two senders bursting at a reading victim do not evict it) {
     if (d->envelope == net::bytes{1})
       seen = true;
   CAF_CHECK(seen);
+}
+
+CAF_TEST(over the server wide budget the largest backlog is shed) {
+  live_server srv{{"--max-outgoing-bytes", "1048576",
+                   "--max-total-outgoing-bytes", "1572864", "--byte-rate",
+                   "1e10", "--byte-burst", "1e10", "--message-rate", "100000",
+                   "--message-burst", "100000"}};
+  raw_client sink1{srv.port};
+  sink1.join("sink1"); // neither sink reads from now on
+  raw_client sink2{srv.port};
+  sink2.join("sink2");
+  raw_client pusher{srv.port};
+  pusher.join("pusher");
+  // Push at both until the kernel's buffers are full and the backlogs add
+  // up past 1.5 MiB: then one of them, the largest, is closed.
+  net::bytes chunk(60000, 1);
+  uint32_t id = 0;
+  std::map<uint32_t, std::string> sent_to;
+  std::set<std::string> gone;
+  auto deadline = steady_clock::now() + seconds{20};
+  while (gone.empty() && steady_clock::now() < deadline) {
+    for (auto to : {"sink1", "sink1", "sink2"}) {
+      pusher.send(net::send_message{++id, to, chunk});
+      sent_to[id] = to;
+    }
+    while (auto e = pusher.wait_for<net::error_frame>(milliseconds{2}))
+      if (e->code == static_cast<uint8_t>(net::errc::unknown_peer))
+        gone.insert(sent_to[e->ref]);
+  }
+  CAF_REQUIRE_EQUAL(gone.size(), 1u);
+  CAF_MESSAGE("shed: " << *gone.begin());
+  CAF_CHECK(srv.proc->output().find("outbound budget") != std::string::npos);
+  // the other is still online: busy or served, not unknown
+  auto other = *gone.begin() == "sink1" ? "sink2" : "sink1";
+  pusher.send(net::send_message{++id, other, {1}});
+  bool unknown = false;
+  while (auto e = pusher.wait_for<net::error_frame>(milliseconds{300}))
+    if (e->code == static_cast<uint8_t>(net::errc::unknown_peer) &&
+        e->ref == id)
+      unknown = true;
+  CAF_CHECK(!unknown);
 }
