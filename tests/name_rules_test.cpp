@@ -30,9 +30,10 @@ bool contains(const std::string& text, const std::string& part) {
 } // namespace
 
 CAF_TEST(ordinary names in many scripts are accepted) {
-  for (std::string name : {"alice", "Zo\u00EB", "\u65E5\u672C\u8A9E",
-                           "bob_2", "Jos\u00E9", "bob-2", "m\u00FCller",
-                           "\u0391\u03B8\u03AE\u03BD\u03B1", "\u0438\u0432\u0430\u043D"}) {
+  for (std::string name :
+       {"alice", "Zo\u00EB", "\u65E5\u672C\u8A9E", "bob_2", "Jos\u00E9",
+        "bob-2", "m\u00FCller", "\u0391\u03B8\u03AE\u03BD\u03B1",
+        "\u0438\u0432\u0430\u043D"}) {
     CAF_MESSAGE("accept " << name);
     CAF_CHECK_EQUAL(why(name), "");
   }
@@ -57,7 +58,7 @@ CAF_TEST(refused names say why) {
       {"\u2800", "U+2800"},
       {"bob\U000E0041", "invisible characters (U+E0041)"},
       {"\u0301", "may not start with a combining mark"},
-      {"a\u0301\u0301", "repeat a combining mark"},
+      {"\u00E1\u0301", "repeat a combining mark"},
       {"zw\u200Bsp", "invisible characters (U+200B)"},
       {"al\u200Dice", "invisible characters (U+200D)"},
       {"evil\u202Egnp", "invisible characters (U+202E)"},
@@ -73,13 +74,12 @@ CAF_TEST(refused names say why) {
   }
 }
 
-CAF_TEST(the length limit counts bytes of UTF-8) {
+CAF_TEST(the length limit counts bytes of UTF - 8) {
   CAF_CHECK_EQUAL(validate_name(std::string(8, 'a'), 8), caf::none);
   CAF_CHECK_NOT_EQUAL(validate_name(std::string(9, 'a'), 8), caf::none);
   // four two-byte letters are 8 bytes
   CAF_CHECK_EQUAL(validate_name("\u00EB\u00EB\u00EB\u00EB", 8), caf::none);
-  CAF_CHECK_NOT_EQUAL(validate_name("\u00EB\u00EB\u00EB\u00EBx", 8),
-                      caf::none);
+  CAF_CHECK_NOT_EQUAL(validate_name("\u00EB\u00EB\u00EB\u00EBx", 8), caf::none);
 }
 
 CAF_TEST(uniqueness keys fold case width and confusables) {
