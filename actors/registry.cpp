@@ -82,6 +82,7 @@ void remove_entry(registry_actor* self, const std::string& name) {
     return;
   self->demonitor(i->second.session);
   st.names_by_session.erase(i->second.session.address());
+  st.names_by_key.erase(i->second.key);
   st.entries.erase(i);
   st.joiners.erase(std::remove(st.joiners.begin(), st.joiners.end(), name),
                    st.joiners.end());
@@ -110,10 +111,17 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
         auto& st = self->state;
         if (auto err = validate_name(info.name, st.settings.max_name_length))
           return err;
-        if (st.entries.count(info.name) > 0)
+        auto key = uniqueness_key(info.name);
+        if (auto i = st.names_by_key.find(key); i != st.names_by_key.end()) {
+          if (i->second == info.name)
+            return net::make_error(net::errc::name_taken,
+                                   "the name '" + info.name +
+                                       "' is already online; pick another");
           return net::make_error(net::errc::name_taken,
-                                 "the name '" + info.name +
-                                     "' is already online; pick another");
+                                 "'" + info.name + "' looks like '" +
+                                     i->second +
+                                     "', who is online; pick another");
+        }
         if (st.entries.size() >= st.settings.max_clients)
           return net::make_error(net::errc::server_full,
                                  "the server is full (" +
@@ -124,8 +132,9 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
         self->monitor(session);
         auto name = info.name;
         st.names_by_session.emplace(session.address(), name);
-        st.entries.emplace(
-            name, registry_state::entry{session, std::move(info), false});
+        st.names_by_key.emplace(key, name);
+        st.entries.emplace(name, registry_state::entry{session, std::move(info),
+                                                       false, std::move(key)});
         st.pending[name].joined = true;
         st.joiners.push_back(name);
         CHAT_LOG(info,

@@ -4,7 +4,9 @@
 //
 // session -> registry
 //   (join_atom, peer_info, actor session) -> ok_atom | error(bad_name,
-//       name_taken, server_full). The registry monitors the session.
+//       name_taken, server_full). The registry monitors the session. A
+//       name is taken when an online name has the same uniqueness_key
+//       (case, width and confusable variants: "ALICE" vs "alice").
 //   (leave_atom, name)                 remove the sender's entry (QUIT)
 //   (route_atom, from, to, id, bytes)  forward `deliver{from, envelope}` to
 //       the session of `to`; an `error_frame` (unknown_peer) goes back to
@@ -45,6 +47,7 @@ struct registry_state {
     caf::actor session;
     net::peer_info info;
     bool announced = false; ///< has received its snapshot
+    std::string key;        ///< uniqueness_key(name)
   };
   struct pending_change {
     bool left = false;
@@ -54,6 +57,8 @@ struct registry_state {
   registry_settings settings;
   std::unordered_map<std::string, entry> entries;
   std::unordered_map<caf::actor_addr, std::string> names_by_session;
+  /// uniqueness_key -> online name: look-alikes cannot be online at once.
+  std::unordered_map<std::string, std::string> names_by_key;
   std::unordered_map<std::string, pending_change> pending;
   std::vector<std::string> joiners; ///< waiting for their snapshot
   bool flush_scheduled = false;

@@ -4,6 +4,7 @@
 
 #include "net/crypto.hpp"
 #include "net/error.hpp"
+#include "net/unicode.hpp"
 #include "net/utf8.hpp"
 
 namespace client {
@@ -37,7 +38,9 @@ void client_core::start() {
 }
 
 void client_core::choose_name(const std::string& name) {
-  name_ = name;
+  // The server refuses a name that is not in NFC (it cannot normalize a
+  // signed name): typed "Jose" + U+0301 goes out as "José".
+  name_ = net::to_nfc(name);
   if (tls_.handshake_done())
     send_hello();
   else

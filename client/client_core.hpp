@@ -64,8 +64,8 @@ public:
   /// Starts the TLS handshake.
   void start();
 
-  /// Joins as `name`: HELLO goes out as soon as TLS is up. Also the answer
-  /// to on_name_refused.
+  /// Joins as `name` (sent in NFC): HELLO goes out as soon as TLS is up.
+  /// Also the answer to on_name_refused.
   void choose_name(const std::string& name);
 
   /// Bytes from the socket. False once the connection is finished.

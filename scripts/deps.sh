@@ -9,6 +9,7 @@ packages=(
   libssl-dev                    # OpenSSL 3
   libopencv-dev                 # OpenCV 4.6: videoio, imgcodecs, highgui
   libboost-program-options-dev
+  libicu-dev                    # ICU: NFC, case folding, UTS #39 spoof checks
   nlohmann-json3-dev            # reads the Wycheproof vectors in tests
   opencv-doc                    # Megamind.avi, the real sample clip
 )

@@ -391,4 +391,27 @@ CAF_TEST(over the server wide budget the largest backlog is shed) {
         e->ref == id)
       unknown = true;
   CAF_CHECK(!unknown);
+
+CAF_TEST(look-alike and invisible names are refused on the real server) {
+  live_server srv;
+  raw_client alice{srv.port};
+  alice.join("alice");
+  raw_client x{srv.port};
+  CAF_REQUIRE(x.handshake());
+  auto refused = [&](const std::string& name, net::errc code,
+                     const std::string& why) {
+    x.send(x.make_hello(name));
+    auto e = x.wait_for<net::error_frame>();
+    CAF_REQUIRE(e);
+    CAF_MESSAGE("refused: " << e->text);
+    CAF_CHECK(!e->fatal);
+    CAF_CHECK_EQUAL(e->code, static_cast<uint8_t>(code));
+    CAF_CHECK(e->text.find(why) != std::string::npos);
+  };
+  refused("ALICE", net::errc::name_taken, "looks like 'alice'");
+  refused("\u0430lice", net::errc::bad_name, "mix scripts");
+  refused("\u3164", net::errc::bad_name, "invisible");
+  refused("Jose\u0301", net::errc::bad_name, "NFC");
+  x.send(x.make_hello("Jos\u00E9"));
+  CAF_CHECK(x.wait_for<net::welcome>());
 }

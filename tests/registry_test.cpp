@@ -215,6 +215,62 @@ CAF_TEST(unknown departed and self recipients get an error back) {
   CAF_CHECK_EQUAL(errs[2].ref, 7u);
 }
 
+CAF_TEST(case variants and confusables of an online name are taken) {
+  // names up to 32 bytes: fullwidth letters take three bytes each
+  registry_settings s;
+  s.coalesce = std::chrono::milliseconds{0};
+  auto wide = sys.spawn(registry, s);
+  auto join_wide = [&](const caf::actor& who, const std::string& name) {
+    self->send(who, caf::join_atom::value, peer(name), wide);
+    run();
+  };
+  auto alice = client();
+  auto other = client();
+  join_wide(alice, "alice");
+  CAF_REQUIRE_EQUAL(st(alice).joins_ok, 1);
+  for (std::string look_alike :
+       {"ALICE", "Alice", "\uFF41\uFF4C\uFF49\uFF43\uFF45"}) {
+    join_wide(other, look_alike);
+    CAF_CHECK_EQUAL(last_join_error(other), net::errc::name_taken);
+    auto text = net::describe(st(other).join_errors.back());
+    CAF_MESSAGE(text);
+    CAF_CHECK_NOT_EQUAL(text.find("looks like 'alice', who is online"),
+                        std::string::npos);
+  }
+  // a Cyrillic a inside a Latin name is refused before uniqueness
+  join_wide(other, "\u0430lice");
+  CAF_CHECK_EQUAL(last_join_error(other), net::errc::bad_name);
+  // a whole-script confusable: Cyrillic "асе" while Latin "ace" is online
+  auto ace = client();
+  join_wide(ace, "ace");
+  CAF_REQUIRE_EQUAL(st(ace).joins_ok, 1);
+  join_wide(other, "\u0430\u0441\u0435");
+  CAF_CHECK_EQUAL(last_join_error(other), net::errc::name_taken);
+  CAF_CHECK_EQUAL(st(other).joins_ok, 0);
+  // once alice has left, "ALICE" may join and is listed as she wrote it
+  inject((caf::leave_atom, std::string),
+         from(alice).to(wide).with(caf::leave_atom::value,
+                                   std::string{"alice"}));
+  run();
+  join_wide(other, "ALICE");
+  CAF_CHECK_EQUAL(st(other).joins_ok, 1);
+  CAF_CHECK_EQUAL(deref<registry_actor>(wide).state.entries.count("ALICE"),
+                  1u);
+  CAF_CHECK_EQUAL(deref<registry_actor>(wide).state.names_by_key.size(), 2u);
+  anon_send_exit(wide, caf::exit_reason::user_shutdown);
+}
+
+CAF_TEST(a name freed by a dead session frees its look-alikes) {
+  auto alice = client();
+  join(alice, peer("alice"));
+  anon_send_exit(alice, caf::exit_reason::kill);
+  run();
+  auto other = client();
+  join(other, peer("ALICE"));
+  CAF_CHECK_EQUAL(st(other).joins_ok, 1);
+  CAF_CHECK_EQUAL(online(), names({"ALICE"}));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
 
 namespace {
