@@ -391,6 +391,7 @@ CAF_TEST(over the server wide budget the largest backlog is shed) {
         e->ref == id)
       unknown = true;
   CAF_CHECK(!unknown);
+}
 
 CAF_TEST(look-alike and invisible names are refused on the real server) {
   live_server srv;
