@@ -36,7 +36,9 @@ bool frame_decoder::feed(const char* data, size_t size) {
       current_.type = static_cast<uint8_t>(header_[4]);
       payload_size_ = len - 1;
       current_.payload.clear();
-      current_.payload.reserve(payload_size_);
+      // The header only claims a size: reserve what has arrived, not what
+      // the peer announced (up to max_frame_size_ per connection).
+      current_.payload.reserve(std::min(payload_size_, size));
     }
     auto n = std::min(size, payload_size_ - current_.payload.size());
     current_.payload.insert(current_.payload.end(), data, data + n);
