@@ -224,8 +224,8 @@ void console::list_clients() {
     if (name == core_->name())
       line += " (you)";
     if (core_->blocked().count(name) > 0)
-      line += "  [KEY CHANGED - type 'accept " + safe_text(name) +
-              "' to trust]";
+      line +=
+          "  [KEY CHANGED - type 'accept " + safe_text(name) + "' to trust]";
     out_.line(line);
   }
   out_.line("(type 'f NAME' for a fingerprint and safety number)");
@@ -272,8 +272,7 @@ void console::on_menu(const std::string& choice) {
     else if (core_->accept_key(peer))
       out_.line("accepted the new key of " + safe_text(peer));
   } else if (!choice.empty()) {
-    out_.line("unknown choice '" + safe_text(choice) +
-              "': type 1, 2, 3 or 4");
+    out_.line("unknown choice '" + safe_text(choice) + "': type 1, 2, 3 or 4");
   }
   show_menu();
 }

@@ -20,12 +20,12 @@ void hex_code_point(std::string& out, uint32_t cp) {
 }
 
 bool needs_escape(uint32_t cp) {
-  return (cp >= 0x80 && cp <= 0x9F)                 // C1 controls
-         || cp == 0x061C                            // arabic letter mark
-         || cp == 0x200E || cp == 0x200F            // LRM, RLM
-         || (cp >= 0x202A && cp <= 0x202E)          // embeddings, overrides
-         || (cp >= 0x2066 && cp <= 0x2069)          // isolates
-         || cp == 0x2028 || cp == 0x2029;           // line, paragraph sep.
+  return (cp >= 0x80 && cp <= 0x9F)        // C1 controls
+         || cp == 0x061C                   // arabic letter mark
+         || cp == 0x200E || cp == 0x200F   // LRM, RLM
+         || (cp >= 0x202A && cp <= 0x202E) // embeddings, overrides
+         || (cp >= 0x2066 && cp <= 0x2069) // isolates
+         || cp == 0x2028 || cp == 0x2029;  // line, paragraph sep.
 }
 
 /// Length of the well-formed UTF-8 sequence at `s[i]` (>= 0x80), or 0;

@@ -184,8 +184,8 @@ std::string numeric_fingerprint(const std::string& name,
   hash.insert(hash.end(), name.begin(), name.end());
   std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md{
       EVP_MD_fetch(nullptr, "SHA512", nullptr), &EVP_MD_free};
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{
-      EVP_MD_CTX_new(), &EVP_MD_CTX_free};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(),
+                                                              &EVP_MD_CTX_free};
   if (!md || !ctx)
     return {}; // out of memory or no default provider: nothing to show
   unsigned char digest[EVP_MAX_MD_SIZE];

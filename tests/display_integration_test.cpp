@@ -29,10 +29,11 @@ CAF_TEST(control characters and extra lines cannot forge a sender) {
         bob_x25519 = p.x25519_key;
   }
   std::string body = "hi\r\x1b[2K[alice] fake \x1b[8mhidden\x1b[0m\n"
-                     "[carol] second line \xe2\x80\xae" "cba\n"
+                     "[carol] second line \xe2\x80\xae"
+                     "cba\n"
                      "\x1b[1A\x1b[2Kthird\\x1b";
-  auto env = net::seal_envelope(alice.identity(), "alice", "bob", bob_x25519,
-                                1, 0, body);
+  auto env = net::seal_envelope(alice.identity(), "alice", "bob", bob_x25519, 1,
+                                0, body);
   CAF_REQUIRE(env);
   auto mark = bob->output().size();
   alice.send(net::send_message{1, "bob", *env});

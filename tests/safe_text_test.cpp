@@ -32,7 +32,9 @@ CAF_TEST(a backslash is escaped so escapes cannot be faked) {
 CAF_TEST(c1 controls are escaped) {
   // U+0085 (NEL), U+009B (CSI), U+0080, U+009F
   CAF_CHECK_EQUAL(safe_text("a\xc2\x85z"), "a\\u0085z");
-  CAF_CHECK_EQUAL(safe_text("\xc2\x9b" "2J"), "\\u009b2J");
+  CAF_CHECK_EQUAL(safe_text("\xc2\x9b"
+                            "2J"),
+                  "\\u009b2J");
   CAF_CHECK_EQUAL(safe_text("\xc2\x80\xc2\x9f"), "\\u0080\\u009f");
   // U+00A0 is printable (no-break space) and passes
   CAF_CHECK_EQUAL(safe_text("\xc2\xa0"), "\xc2\xa0");
@@ -53,7 +55,9 @@ CAF_TEST(bidi controls are escaped) {
 }
 
 CAF_TEST(invalid utf8 is escaped byte by byte) {
-  CAF_CHECK_EQUAL(safe_text("a\xff" "b"), "a\\xffb");
+  CAF_CHECK_EQUAL(safe_text("a\xff"
+                            "b"),
+                  "a\\xffb");
   // a lone continuation byte, a truncated sequence, an overlong ESC
   CAF_CHECK_EQUAL(safe_text("\x80"), "\\x80");
   CAF_CHECK_EQUAL(safe_text("\xe2\x82"), "\\xe2\\x82");

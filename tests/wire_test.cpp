@@ -39,8 +39,8 @@ CAF_TEST(a count the bytes cannot hold is rejected before reserving) {
   CAF_CHECK(!r.ok());
   CAF_CHECK_LESS_OR_EQUAL(xs.capacity() * sizeof(peer_info), buf.size());
   // the same as a directory frame from a hostile server fails cleanly
-  std::vector<char> payload{0};     // snapshot = false
-  put_u32(payload, 0);              // left: none
+  std::vector<char> payload{0}; // snapshot = false
+  put_u32(payload, 0);          // left: none
   payload.insert(payload.end(), buf.begin(), buf.end());
   frame f{directory::wire_type, {payload.begin(), payload.end()}};
   CAF_CHECK(!decode_payload<directory>(f));
