@@ -15,6 +15,7 @@
 #include "client/client_core.hpp"
 #include "client/known_servers.hpp"
 #include "client/playback.hpp"
+#include "client/safe_text.hpp"
 #include "client/tcp_socket.hpp"
 #include "client/trust_store.hpp"
 #include "net/identity.hpp"
@@ -219,11 +220,12 @@ void console::list_clients() {
   auto& dir = core_->directory();
   out_.line("online (" + std::to_string(dir.size()) + "):");
   for (auto& [name, info] : dir) {
-    std::string line = "  " + name;
+    std::string line = "  " + safe_text(name);
     if (name == core_->name())
       line += " (you)";
     if (core_->blocked().count(name) > 0)
-      line += "  [KEY CHANGED - type 'accept " + name + "' to trust]";
+      line +=
+          "  [KEY CHANGED - type 'accept " + safe_text(name) + "' to trust]";
     out_.line(line);
   }
   out_.line("(type 'f NAME' for a fingerprint and safety number)");
@@ -255,22 +257,22 @@ void console::on_menu(const std::string& choice) {
     auto peer = trim(choice.substr(2));
     auto fp = core_->fingerprint_of(peer);
     if (fp.empty()) {
-      out_.line("unknown name '" + peer + "'");
+      out_.line("unknown name '" + safe_text(peer) + "'");
     } else {
-      out_.line("key fingerprint of " + peer + ": " + fp);
+      out_.line("key fingerprint of " + safe_text(peer) + ": " + fp);
       if (peer != core_->name())
-        out_.line("safety number with " + peer + ": " +
+        out_.line("safety number with " + safe_text(peer) + ": " +
                   core_->safety_number_with(peer) + "  (compare it with " +
-                  peer + " out of band)");
+                  safe_text(peer) + " out of band)");
     }
   } else if (choice.rfind("accept ", 0) == 0) {
     auto peer = trim(choice.substr(7));
     if (core_->blocked().count(peer) == 0)
-      out_.line("nothing to accept for '" + peer + "'");
+      out_.line("nothing to accept for '" + safe_text(peer) + "'");
     else if (core_->accept_key(peer))
-      out_.line("accepted the new key of " + peer);
+      out_.line("accepted the new key of " + safe_text(peer));
   } else if (!choice.empty()) {
-    out_.line("unknown choice '" + choice + "': type 1, 2, 3 or 4");
+    out_.line("unknown choice '" + safe_text(choice) + "': type 1, 2, 3 or 4");
   }
   show_menu();
 }
@@ -317,8 +319,8 @@ void console::handle_line(const std::string& raw) {
       std::string online;
       for (auto& kvp : core_->directory())
         if (kvp.first != core_->name())
-          online += (online.empty() ? "" : ", ") + kvp.first;
-      out_.line("unknown name '" + unknown[0] +
+          online += (online.empty() ? "" : ", ") + safe_text(kvp.first);
+      out_.line("unknown name '" + safe_text(unknown[0]) +
                 "'; online: " + (online.empty() ? "nobody" : online));
       out_.prompt("to (one or more names, or 'all'): ");
       return;
@@ -340,11 +342,11 @@ void console::handle_line(const std::string& raw) {
       if (!report.sent.empty()) {
         std::string to;
         for (auto& s : report.sent)
-          to += (to.empty() ? "" : ", ") + s;
+          to += (to.empty() ? "" : ", ") + safe_text(s);
         out_.line("sent to " + to);
       }
       for (auto& [peer, why] : report.refused)
-        out_.line("NOT sent to " + peer + ": " + why);
+        out_.line("NOT sent to " + safe_text(peer) + ": " + safe_text(why));
       flush_socket();
     }
     return show_menu();
@@ -465,16 +467,17 @@ int console::serve(const std::string& name, bool first) {
     }
   };
   ev.on_welcome = [&](const std::string& name) {
-    out_.event("joined as " + name);
+    out_.event("joined as " + safe_text(name));
     state_ = state::menu;
     show_menu();
   };
   ev.on_name_refused = [&](const std::string& why) {
-    out_.event("! " + why);
+    out_.event("! " + safe_text(why));
     state_ = state::naming;
     out_.prompt("your name: ");
   };
-  ev.on_error = [&](const std::string& text, bool fatal) {
+  ev.on_error = [&](const std::string& raw_text, bool fatal) {
+    auto text = safe_text(raw_text); // the server's words
     if (!fatal) {
       out_.event("! " + text);
       if (video_)
@@ -494,24 +497,28 @@ int console::serve(const std::string& name, bool first) {
     if (exit_code_ < 0)
       exit_code_ = 2;
   };
-  ev.on_warning = [&](const std::string& text) { out_.event("!! " + text); };
+  ev.on_warning = [&](const std::string& text) {
+    out_.event("!! " + safe_text(text));
+  };
   ev.on_directory = [&](const std::vector<std::string>& joined,
                         const std::vector<std::string>& left, bool snapshot) {
     if (snapshot) {
       std::string names;
       for (auto& kvp : core_->directory())
-        names += (names.empty() ? "" : ", ") + kvp.first;
+        names += (names.empty() ? "" : ", ") + safe_text(kvp.first);
       return out_.event("* online: " + names);
     }
     for (auto& n : joined)
-      out_.event("* " + n + " joined");
+      out_.event("* " + safe_text(n) + " joined");
     for (auto& n : left)
-      out_.event("* " + n + " left");
+      out_.event("* " + safe_text(n) + " left");
   };
   ev.on_message = [&](const std::string& from, const std::string& text,
                       bool verified) {
-    out_.event("[" + from + (verified ? "" : " (UNVERIFIED KEY)") + "] " +
-               text);
+    // One header per message; its other lines are indented under it.
+    out_.event(safe_lines("[" + safe_text(from) +
+                              (verified ? "" : " (UNVERIFIED KEY)") + "] ",
+                          text));
   };
   ev.on_other_frame = [&](const net::frame& f) { video_->on_frame(*core_, f); };
   core_ = std::make_unique<client_core>(*tls_, pin, identity_, &*trust_,
@@ -521,7 +528,8 @@ int console::serve(const std::string& name, bool first) {
   video_cfg.check_frame_codes = opts_.check_frame_codes;
   video_ = std::make_unique<playback>(
       video_cfg, opts_.abr_policy,
-      [this](const std::string& line) { out_.event(line); });
+      // Video ids, titles and end texts come from the server.
+      [this](const std::string& line) { out_.event(safe_lines("", line)); });
   video_->on_list = [this] {
     if (state_ != state::video_wait)
       return;

@@ -59,14 +59,6 @@ bool raw_private(EVP_PKEY* key, bytes& out) {
   return EVP_PKEY_get_raw_private_key(key, out.data(), &len) == 1 && len == 32;
 }
 
-// Length-prefixed name and keys, as one party's input to the safety number.
-std::string party_encoding(const std::string& name, const public_identity& p) {
-  std::vector<char> buf;
-  wire_writer w{buf};
-  w(name, p.ed25519_pub, p.x25519_pub);
-  return std::string(buf.begin(), buf.end());
-}
-
 } // namespace
 
 identity identity::generate() {
@@ -179,26 +171,58 @@ std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub) {
   return out;
 }
 
-std::string safety_number(const std::string& name_a, const public_identity& a,
-                          const std::string& name_b, const public_identity& b) {
-  auto ea = party_encoding(name_a, a);
-  auto eb = party_encoding(name_b, b);
-  if (eb < ea)
-    std::swap(ea, eb); // sorting makes the result symmetric
-  std::string in = "chatroom/safety-number/v1";
-  in += ea;
-  in += eb;
-  auto digest = sha512(in.data(), in.size());
+std::string numeric_fingerprint(const std::string& name,
+                                const public_identity& p) {
+  // Signal's NumericFingerprintGenerator (version 0, 5200 iterations), with
+  // both of our public keys, each length-prefixed, as its "public key".
+  constexpr int iterations = 5200;
+  std::vector<char> key;
+  wire_writer w{key};
+  w(p.ed25519_pub, p.x25519_pub);
+  std::vector<unsigned char> hash{0, 0}; // u16 version 0
+  hash.insert(hash.end(), key.begin(), key.end());
+  hash.insert(hash.end(), name.begin(), name.end());
+  std::unique_ptr<EVP_MD, decltype(&EVP_MD_free)> md{
+      EVP_MD_fetch(nullptr, "SHA512", nullptr), &EVP_MD_free};
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(),
+                                                              &EVP_MD_CTX_free};
+  if (!md || !ctx)
+    return {}; // out of memory or no default provider: nothing to show
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  for (int i = 0; i < iterations; ++i) {
+    if (EVP_DigestInit_ex2(ctx.get(), md.get(), nullptr) != 1 ||
+        EVP_DigestUpdate(ctx.get(), hash.data(), hash.size()) != 1 ||
+        EVP_DigestUpdate(ctx.get(), key.data(), key.size()) != 1 ||
+        EVP_DigestFinal_ex(ctx.get(), digest, &len) != 1 || len != 64)
+      return {};
+    hash.assign(digest, digest + len);
+  }
   std::string out;
-  for (size_t group = 0; group < 6; ++group) {
+  for (size_t chunk = 0; chunk < 6; ++chunk) {
     uint64_t v = 0;
     for (size_t i = 0; i < 5; ++i)
-      v = (v << 8) | digest[group * 5 + i];
+      v = (v << 8) | hash[chunk * 5 + i];
     auto digits = std::to_string(v % 100000);
-    if (group > 0)
-      out += ' ';
     out.append(5 - digits.size(), '0');
     out += digits;
+  }
+  return out;
+}
+
+std::string safety_number(const std::string& name_a, const public_identity& a,
+                          const std::string& name_b, const public_identity& b) {
+  auto fa = numeric_fingerprint(name_a, a);
+  auto fb = numeric_fingerprint(name_b, b);
+  if (fa.empty() || fb.empty())
+    return {};
+  // Sorting makes the result the same on both sides.
+  auto digits = fa <= fb ? fa + fb : fb + fa;
+  std::string out;
+  for (size_t i = 0; i < digits.size(); i += 5) {
+    if (i > 0)
+      out += ' ';
+    out.append(digits, i, 5);
   }
   return out;
 }

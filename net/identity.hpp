@@ -43,8 +43,15 @@ result<identity> identity_from_pem(const std::string& pem);
 /// First 16 bytes of SHA-256(ed25519 || x25519) as "abcd 0123 ..." (8 groups).
 std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub);
 
-/// 30 digits in 6 groups of 5 that both users compute identically (argument
-/// order does not matter) and compare out of band, e.g. read aloud.
+/// One party's half of a safety number: 30 digits (no spaces) from 5200
+/// iterations of SHA-512 over its keys and name, as Signal's
+/// NumericFingerprintGenerator (docs/security.md has the construction).
+std::string numeric_fingerprint(const std::string& name,
+                                const public_identity& p);
+
+/// 60 digits in 12 groups of 5 that both users compute identically (argument
+/// order does not matter) and compare out of band, e.g. read aloud: the two
+/// parties' numeric fingerprints, the smaller first.
 std::string safety_number(const std::string& name_a, const public_identity& a,
                           const std::string& name_b, const public_identity& b);
 

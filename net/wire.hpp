@@ -91,6 +91,50 @@ private:
   std::vector<char>& buf_;
 };
 
+/// Adds up the fewest bytes an inspected value can take on the wire (every
+/// string and vector empty).
+class wire_min_size {
+public:
+  using result_type = void;
+  static constexpr bool reads_state = true;
+  static constexpr bool writes_state = false;
+
+  template <class... Ts>
+  void operator()(Ts&&... xs) {
+    (apply(xs), ...);
+  }
+
+  size_t total = 0;
+
+private:
+  template <class T>
+  void apply(T& x) {
+    using V = std::decay_t<T>;
+    if constexpr (caf::meta::is_annotation<V>::value) {
+      // nop
+    } else if constexpr (std::is_integral_v<V>) {
+      total += sizeof(V); // bool too: one byte
+    } else if constexpr (std::is_same_v<V, std::string> ||
+                         detail::is_vector<V>::value) {
+      total += 4;
+    } else {
+      inspect(*this, x);
+    }
+  }
+};
+
+/// The fewest bytes a `T` takes on the wire (at least 1).
+template <class T>
+size_t min_wire_size() {
+  static const size_t n = [] {
+    T x{};
+    wire_min_size f;
+    f(x);
+    return f.total > 0 ? f.total : size_t{1};
+  }();
+  return n;
+}
+
 /// Decodes inspected values from a byte range; never reads out of bounds
 /// and never allocates more than the remaining input could justify.
 class wire_reader {
@@ -141,10 +185,11 @@ private:
     return false;
   }
 
-  bool get_count(uint32_t& n) {
-    // Every element costs at least one byte, so a count beyond the remaining
-    // input is a lie; reject it before reserving anything.
-    return get_int(n) && (n <= remaining() || fail());
+  /// Reads a count of elements that take at least `min_size` bytes each;
+  /// a count the remaining input cannot hold is a lie, rejected before
+  /// anything is allocated.
+  bool get_count(uint32_t& n, size_t min_size = 1) {
+    return get_int(n) && (n <= remaining() / min_size || fail());
   }
 
   template <class T>
@@ -170,16 +215,21 @@ private:
         pos_ += n;
       }
     } else if constexpr (detail::is_vector<V>::value) {
+      using E = typename V::value_type;
       uint32_t n = 0;
-      if (!get_count(n))
+      if (!get_count(n, min_wire_size<E>()))
         return;
       x.clear();
-      if constexpr (std::is_same_v<typename V::value_type, uint8_t>) {
+      if constexpr (std::is_same_v<E, uint8_t>) {
         x.assign(reinterpret_cast<const uint8_t*>(pos_),
                  reinterpret_cast<const uint8_t*>(pos_) + n);
         pos_ += n;
       } else {
-        x.reserve(n);
+        // Only where an element in memory is no bigger than on the wire is
+        // reserve(n) bounded by the input; a struct (peer_info: 80 bytes in
+        // memory, 12 on the wire) grows with what actually decodes.
+        if constexpr (std::is_arithmetic_v<E>)
+          x.reserve(n);
         for (uint32_t i = 0; i < n && ok_; ++i) {
           x.emplace_back();
           apply(x.back());

@@ -2,6 +2,7 @@
 #include <caf/test/unit_test.hpp>
 
 #include <limits>
+#include <malloc.h>
 
 #include "net/frame.hpp"
 #include "net/messages.hpp"
@@ -145,4 +146,33 @@ CAF_TEST(malformed payloads are rejected) {
   // quit with a payload is malformed too
   frame q{quit::wire_type, {1}};
   CAF_CHECK(!decode_payload<quit>(q));
+}
+
+namespace {
+
+/// Bytes the heap hands out right now (glibc: arena plus mmapped blocks).
+size_t heap_in_use() {
+  auto m = ::mallinfo2();
+  return m.uordblks + m.hblkhd;
+}
+
+} // namespace
+
+CAF_TEST(an announced length is not allocated before its bytes arrive) {
+  // A hostile server announces a 16 MiB frame and sends 100 bytes of it.
+  frame_decoder dec{16 << 20};
+  auto h = raw_header(16 << 20, directory::wire_type);
+  h.resize(h.size() + 100, 0);
+  auto before = heap_in_use();
+  CAF_REQUIRE(dec.feed(h.data(), h.size()));
+  auto grown = heap_in_use() - before;
+  CAF_MESSAGE("heap grew by " << grown << " bytes");
+  CAF_CHECK_LESS(grown, 64u * 1024);
+  CAF_CHECK_EQUAL(dec.buffered(), h.size());
+  // the rest still completes the frame
+  std::vector<char> rest((16 << 20) - 1 - 100, 0);
+  CAF_CHECK(dec.feed(rest.data(), rest.size()));
+  auto f = dec.next();
+  CAF_REQUIRE(f);
+  CAF_CHECK_EQUAL(f->payload.size(), (16u << 20) - 1);
 }

@@ -61,7 +61,7 @@ bool same_keys(const identity& x, const identity& y) {
 }
 
 bool is_safety_number(const std::string& s) {
-  if (s.size() != 35)
+  if (s.size() != 71)
     return false;
   for (size_t i = 0; i < s.size(); ++i)
     if ((i % 6 == 5) ? s[i] != ' ' : !std::isdigit((unsigned char)s[i]))
@@ -199,7 +199,7 @@ CAF_TEST(fingerprint format) {
                   "f5a5 fd42 d16a 2030 2798 ef6e d309 979b");
 }
 
-CAF_TEST(safety number is symmetric and short) {
+CAF_TEST(safety number is symmetric and readable) {
   auto a = identity::generate();
   auto b = identity::generate();
   public_identity pa{a.x25519_pub, a.ed25519_pub};
@@ -222,6 +222,69 @@ CAF_TEST(safety number is symmetric and short) {
   CAF_CHECK_NOT_EQUAL(ab, safety_number("alice", pb, "bob", pa));
   // Deterministic.
   CAF_CHECK_EQUAL(ab, safety_number("alice", pa, "bob", pb));
+}
+
+namespace {
+
+bytes counting(uint8_t from) {
+  bytes out(32);
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = static_cast<uint8_t>(from + i);
+  return out;
+}
+
+} // namespace
+
+CAF_TEST(numeric fingerprints match an independent computation) {
+  // Expected digits from python3 hashlib, following docs/security.md:
+  //   key = u32(32) ed25519 || u32(32) x25519; h = u16(0) || key || name;
+  //   5200 times h = SHA512(h || key); six 5-byte chunks mod 100000.
+  public_identity alice{counting(32), counting(0)}; // x25519, ed25519
+  public_identity bob{counting(96), counting(64)};
+  CAF_CHECK_EQUAL(numeric_fingerprint("alice", alice),
+                  "282005176845776442233245744584");
+  CAF_CHECK_EQUAL(numeric_fingerprint("bob", bob),
+                  "182789314095948935011091738407");
+  CAF_CHECK_EQUAL(safety_number("alice", alice, "bob", bob),
+                  "18278 93140 95948 93501 10917 38407 "
+                  "28200 51768 45776 44223 32457 44584");
+  CAF_CHECK_EQUAL(safety_number("bob", bob, "alice", alice),
+                  safety_number("alice", alice, "bob", bob));
+}
+
+CAF_TEST(changing one party changes only the half of that party) {
+  auto a = identity::generate();
+  auto b = identity::generate();
+  auto c = identity::generate();
+  public_identity pa{a.x25519_pub, a.ed25519_pub};
+  public_identity pb{b.x25519_pub, b.ed25519_pub};
+  auto digits = [](std::string s) {
+    s.erase(std::remove(s.begin(), s.end(), ' '), s.end());
+    return s;
+  };
+  auto halves = [&](const std::string& sn) {
+    auto d = digits(sn);
+    return std::make_pair(d.substr(0, 30), d.substr(30));
+  };
+  auto fa = numeric_fingerprint("alice", pa);
+  auto fb = numeric_fingerprint("bob", pb);
+  CAF_CHECK_EQUAL(fa.size(), 30u);
+  auto [lo, hi] = halves(safety_number("alice", pa, "bob", pb));
+  CAF_CHECK_EQUAL(lo, std::min(fa, fb));
+  CAF_CHECK_EQUAL(hi, std::max(fa, fb));
+  // a new X25519 key for alice: bob's half stays, alice's half changes
+  public_identity pa2{c.x25519_pub, a.ed25519_pub};
+  auto fa2 = numeric_fingerprint("alice", pa2);
+  CAF_CHECK_NOT_EQUAL(fa2, fa);
+  auto d2 = digits(safety_number("alice", pa2, "bob", pb));
+  CAF_CHECK(d2.find(fb) != std::string::npos);
+  CAF_CHECK(d2.find(fa) == std::string::npos);
+  CAF_CHECK(d2.find(fa2) != std::string::npos);
+  // a new Ed25519 key and a new name each change alice's half too
+  public_identity pa3{a.x25519_pub, c.ed25519_pub};
+  CAF_CHECK_NOT_EQUAL(numeric_fingerprint("alice", pa3), fa);
+  CAF_CHECK_NOT_EQUAL(numeric_fingerprint("alicf", pa), fa);
+  CAF_CHECK_EQUAL(numeric_fingerprint("bob", pb), fb);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
