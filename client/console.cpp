@@ -459,9 +459,11 @@ int console::serve(const std::string& name, bool first) {
   ev.on_connected = [&](const std::string& fp) {
     out_.line("connected to " + server_id_ + ", server fingerprint " + fp);
     if (pin_on_connect_) {
-      known_->pin(server_id_, fp);
-      out_.line("pinned this fingerprint for " + server_id_ +
-                " (trust on first use)");
+      if (auto err = known_->pin(server_id_, fp))
+        out_.event("! could not pin the fingerprint: " + net::describe(err));
+      else
+        out_.line("pinned this fingerprint for " + server_id_ +
+                  " (trust on first use)");
     }
   };
   ev.on_welcome = [&](const std::string& name) {
