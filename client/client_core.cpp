@@ -169,20 +169,52 @@ void client_core::handle_frame(const net::frame& f) {
                        "': not in the directory");
       return;
     }
+    // The windowed, persistent replay_store decides below; the per-call
+    // guard only satisfies open_envelope's strict in-memory check.
+    net::replay_guard unused;
     auto opened = net::open_envelope(id_, name_, d->envelope, d->from,
-                                     i->second.ed25519_key, replay_);
+                                     i->second.ed25519_key, unused);
     if (!opened) {
       if (ev_.on_warning)
         ev_.on_warning("REJECTED a message claiming to be from '" + d->from +
                        "': " + net::describe(opened.error()));
       return;
     }
+    switch (replay_->check(opened->sender, opened->counter)) {
+    case replay_store::verdict::fresh:
+      break;
+    case replay_store::verdict::duplicate:
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a replayed message from '" + d->from +
+                       "' (counter " + std::to_string(opened->counter) +
+                       "): it was already shown");
+      return;
+    case replay_store::verdict::too_old:
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a message from '" + d->from + "' (counter " +
+                       std::to_string(opened->counter) +
+                       "): older than the replay window, cannot tell it "
+                       "from a replay");
+      return;
+    }
+    if (auto err = replay_->accept(opened->sender, opened->counter))
+      if (ev_.on_warning)
+        ev_.on_warning(net::describe(err));
     if (!net::is_valid_utf8(opened->text)) {
       if (ev_.on_warning)
         ev_.on_warning("dropped a message from '" + d->from +
                        "': not valid UTF-8");
       return;
     }
+    auto now = now_ms();
+    auto skew = now > opened->timestamp_ms ? now - opened->timestamp_ms
+                                           : opened->timestamp_ms - now;
+    if (skew > timestamp_window_ms_ && ev_.on_warning)
+      ev_.on_warning("the next message from '" + d->from + "' is dated " +
+                     std::to_string(skew / 1000) + " s " +
+                     (now > opened->timestamp_ms ? "in the past" :
+                                                   "in the future") +
+                     ": a delayed replay, or a wrong clock");
     if (ev_.on_message)
       ev_.on_message(d->from, opened->text, blocked_.count(d->from) == 0);
     return;
