@@ -1,4 +1,4 @@
-#define CAF_SUITE client_replay
+#define CAF_SUITE client_core
 #include <caf/test/unit_test.hpp>
 
 #include <chrono>
@@ -17,7 +17,8 @@
 #include "tests/temp_dir.hpp"
 
 // A recipient's client_core, driven without sockets by a scripted server
-// that re-delivers old envelopes after reconnects and restarts.
+// that re-delivers old envelopes after reconnects and restarts, or sends
+// the directory of a large room.
 
 using namespace client;
 
@@ -59,7 +60,7 @@ struct fixture {
   }
 
   // Reconnect or restart: everything in memory is rebuilt from `home`.
-  void connect() {
+  void connect(size_t room_size = 0) {
     s.reset();
     s = std::make_unique<session>(
         session{{}, {}, {}, net::tls_channel::server(server_ctx), {}});
@@ -91,6 +92,11 @@ struct fixture {
     d.snapshot = true;
     d.joined.push_back({"alice", alice.x25519_pub, alice.ed25519_pub});
     d.joined.push_back({"bob", bob.x25519_pub, bob.ed25519_pub});
+    for (size_t i = 0; i < room_size; ++i) {
+      auto& id = i % 2 == 0 ? alice : bob;
+      d.joined.push_back(
+          {"peer-" + std::to_string(i), id.x25519_pub, id.ed25519_pub});
+    }
     send(d);
     CAF_REQUIRE(s->core->joined());
   }
@@ -148,7 +154,7 @@ struct fixture {
 
 } // namespace
 
-CAF_TEST_FIXTURE_SCOPE(client_replay_tests, fixture)
+CAF_TEST_FIXTURE_SCOPE(client_core_tests, fixture)
 
 CAF_TEST(a replay after reconnect and restart is rejected and reported) {
   auto n = seal(1000, "hello #1000");
@@ -196,6 +202,23 @@ CAF_TEST(a timestamp outside the window is flagged) {
   deliver(seal(8, "fresh"));
   CAF_CHECK_EQUAL(shown.size(), 2u);
   CAF_CHECK(warnings.empty());
+}
+
+CAF_TEST(joining a room of 8000 pins everyone at once) {
+  auto t0 = std::chrono::steady_clock::now();
+  connect(8000);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0)
+              .count();
+  CAF_MESSAGE("joined a room of 8000 (TLS, directory, pins) in " << ms
+                                                                 << " ms");
+  CAF_CHECK_LESS(ms, 5000); // sanity only; figures in benchmarks/RESULTS.md
+  CAF_CHECK_EQUAL(s->trust->size(), 8001u);
+  CAF_CHECK_EQUAL(s->trust->journal_lines(), 8001u);
+  CAF_CHECK(warnings.empty());
+  connect(8000);
+  CAF_CHECK_EQUAL(s->trust->size(), 8001u);
+  CAF_CHECK(s->core->blocked().empty());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
