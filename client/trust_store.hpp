@@ -66,7 +66,9 @@ public:
                                     const net::bytes& ed25519);
 
   /// Remembers a batch with one append and one sync (a directory frame's
-  /// new peers); all or nothing: on error the store is unchanged.
+  /// new peers); all or nothing: if the append fails the store is
+  /// unchanged. (A failed compaction after a saved append is an error too,
+  /// though the pins are kept: the disk is in trouble either way.)
   [[nodiscard]] caf::error remember_all(const std::vector<pin>& pins);
 
   /// Lines in the file (for tests of compaction).
