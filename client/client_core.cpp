@@ -231,6 +231,7 @@ void client_core::apply_directory(const net::directory& d) {
   std::vector<std::string> joined;
   std::vector<std::string> left;
   std::vector<trust_store::pin> new_pins;
+  std::map<std::string, size_t> pending_pins; // name -> index in new_pins
   if (d.snapshot)
     directory_.clear();
   for (auto& name : d.left)
@@ -244,8 +245,21 @@ void client_core::apply_directory(const net::directory& d) {
       joined.push_back(p.name);
     if (p.name == name_ || trust_ == nullptr)
       continue;
-    switch (trust_->check(p.name, p.x25519_key, p.ed25519_key)) {
+    auto verdict = trust_->check(p.name, p.x25519_key, p.ed25519_key);
+    if (verdict == trust_store::verdict::new_peer) {
+      // Pinned at the end of the frame: a name listed twice in one frame
+      // must still compare with its first keys.
+      auto pending = pending_pins.find(p.name);
+      if (pending != pending_pins.end()) {
+        auto& first = new_pins[pending->second];
+        verdict = first.x25519 == p.x25519_key && first.ed25519 == p.ed25519_key
+                    ? trust_store::verdict::same
+                    : trust_store::verdict::changed;
+      }
+    }
+    switch (verdict) {
     case trust_store::verdict::new_peer:
+      pending_pins.emplace(p.name, new_pins.size());
       new_pins.push_back({p.name, p.x25519_key, p.ed25519_key});
       blocked_.erase(p.name);
       break;

@@ -221,4 +221,18 @@ CAF_TEST(joining a room of 8000 pins everyone at once) {
   CAF_CHECK(s->core->blocked().empty());
 }
 
+CAF_TEST(a name listed twice in one directory frame with other keys is a change) {
+  connect();
+  net::identity mallory = net::identity::generate();
+  net::directory d;
+  d.joined.push_back({"carol", alice.x25519_pub, alice.ed25519_pub});
+  d.joined.push_back({"carol", mallory.x25519_pub, mallory.ed25519_pub});
+  send(d);
+  CAF_CHECK_EQUAL(s->core->blocked().count("carol"), 1u);
+  CAF_CHECK(warned("CHANGED"));
+  CAF_CHECK_EQUAL(to_string(s->trust->check("carol", alice.x25519_pub,
+                                            alice.ed25519_pub)),
+                  std::string{"same"});
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
