@@ -180,6 +180,11 @@ void client_core::handle_frame(const net::frame& f) {
                        "': " + net::describe(opened.error()));
       return;
     }
+    if (!is_valid_peer_name(opened->sender)) {
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a message from an invalid sender name");
+      return;
+    }
     switch (replay_->check(opened->sender, opened->counter)) {
     case replay_store::verdict::fresh:
       break;

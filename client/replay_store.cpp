@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "client/trust_store.hpp"
+
 namespace client {
 
 namespace {
@@ -154,6 +156,11 @@ caf::error replay_store::compact() {
 }
 
 caf::error replay_store::accept(const std::string& sender, uint64_t counter) {
+  // A name with a newline or space would forge journal lines.
+  if (!is_valid_peer_name(sender))
+    return net::make_error(net::errc::bad_name,
+                           "not recording a replay counter for an invalid "
+                           "sender name");
   apply(sender, counter);
   if (!persistent_)
     return caf::none;

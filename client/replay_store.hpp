@@ -46,9 +46,10 @@ public:
   verdict check(const std::string& sender, uint64_t counter) const;
 
   /// Records `counter` as accepted (check() first) and persists it: one
-  /// append and one sync. The memory state is updated even when persisting
-  /// fails, so this session still rejects the replay; the error says that a
-  /// restart would not.
+  /// append and one sync. errc::bad_name (nothing recorded) for a sender
+  /// that is not a valid peer name (client/trust_store.hpp). The memory
+  /// state is updated even when persisting fails, so this session still
+  /// rejects the replay; the error says that a restart would not.
   [[nodiscard]] caf::error accept(const std::string& sender, uint64_t counter);
 
   size_t window() const {

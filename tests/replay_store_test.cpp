@@ -142,4 +142,18 @@ CAF_TEST(a group writable journal is refused) {
   CAF_CHECK(net::describe(r.error()).find(path) != std::string::npos);
 }
 
+CAF_TEST(a sender name cannot forge journal lines) {
+  {
+    auto s = open();
+    auto err = s.accept("x 99\nbob", 5);
+    CAF_REQUIRE(err);
+    CAF_CHECK(net::code_of(err) == net::errc::bad_name);
+    CAF_CHECK(!s.accept("bob", 3));
+  }
+  auto s = open();
+  CAF_CHECK_EQUAL(s.check("x", 99), verdict::fresh);
+  CAF_CHECK_EQUAL(s.check("bob", 5), verdict::fresh);
+  CAF_CHECK_EQUAL(s.check("bob", 3), verdict::duplicate);
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()
