@@ -215,11 +215,11 @@ void client_core::handle_frame(const net::frame& f) {
     auto skew = now > opened->timestamp_ms ? now - opened->timestamp_ms
                                            : opened->timestamp_ms - now;
     if (skew > timestamp_window_ms_ && ev_.on_warning)
-      ev_.on_warning("the next message from '" + d->from + "' is dated " +
-                     std::to_string(skew / 1000) + " s " +
-                     (now > opened->timestamp_ms ? "in the past" :
-                                                   "in the future") +
-                     ": a delayed replay, or a wrong clock");
+      ev_.on_warning(
+          "the next message from '" + d->from + "' is dated " +
+          std::to_string(skew / 1000) + " s " +
+          (now > opened->timestamp_ms ? "in the past" : "in the future") +
+          ": a delayed replay, or a wrong clock");
     if (ev_.on_message)
       ev_.on_message(d->from, opened->text, blocked_.count(d->from) == 0);
     return;
@@ -258,8 +258,8 @@ void client_core::apply_directory(const net::directory& d) {
       if (pending != pending_pins.end()) {
         auto& first = new_pins[pending->second];
         verdict = first.x25519 == p.x25519_key && first.ed25519 == p.ed25519_key
-                    ? trust_store::verdict::same
-                    : trust_store::verdict::changed;
+                      ? trust_store::verdict::same
+                      : trust_store::verdict::changed;
       }
     }
     switch (verdict) {
@@ -290,10 +290,9 @@ void client_core::apply_directory(const net::directory& d) {
     if (auto err = trust_->remember_all(new_pins))
       if (ev_.on_warning)
         ev_.on_warning("could not save the keys of " +
-                         std::to_string(new_pins.size()) +
-                         " new peer(s) to " + trust_->path() + ": " +
-                         net::describe(err) +
-                         " -- a later key change would go unnoticed");
+                       std::to_string(new_pins.size()) + " new peer(s) to " +
+                       trust_->path() + ": " + net::describe(err) +
+                       " -- a later key change would go unnoticed");
   if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))
     ev_.on_directory(joined, left, d.snapshot);
   if (d.snapshot) {
@@ -355,8 +354,8 @@ bool client_core::accept_key(const std::string& peer) {
   auto i = directory_.find(peer);
   if (i == directory_.end() || trust_ == nullptr)
     return false;
-  if (auto err = trust_->remember(peer, i->second.x25519_key,
-                                  i->second.ed25519_key)) {
+  if (auto err =
+          trust_->remember(peer, i->second.x25519_key, i->second.ed25519_key)) {
     if (ev_.on_warning)
       ev_.on_warning("could not save the new key of '" + peer + "' to " +
                      trust_->path() + ": " + net::describe(err));

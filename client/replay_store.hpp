@@ -68,7 +68,8 @@ public:
 private:
   struct sender_window {
     uint64_t highest = 0;
-    std::vector<uint64_t> bits; ///< ring of `window_` bits, by counter % window_
+    std::vector<uint64_t>
+        bits; ///< ring of `window_` bits, by counter % window_
   };
 
   void apply(const std::string& sender, uint64_t counter);

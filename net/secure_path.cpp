@@ -50,10 +50,9 @@ caf::error check_secure_path(const std::string& path) {
     if (!S_ISREG(st.st_mode))
       return make_error(errc::config, path + " is not a regular file");
     if (!owner_ok(st))
-      return make_error(errc::config,
-                        path + " is owned by uid " +
-                            std::to_string(st.st_uid) +
-                            ", not by you; refusing to use it");
+      return make_error(errc::config, path + " is owned by uid " +
+                                          std::to_string(st.st_uid) +
+                                          ", not by you; refusing to use it");
     if ((st.st_mode & 022) != 0)
       return make_error(errc::config,
                         path + " has mode " + octal_mode(st.st_mode) +
@@ -61,8 +60,8 @@ caf::error check_secure_path(const std::string& path) {
                             "it. Run: chmod 600 " +
                             path);
   } else if (errno != ENOENT) {
-    return make_error(errc::io, "cannot stat " + path + ": " +
-                                    std::strerror(errno));
+    return make_error(errc::io,
+                      "cannot stat " + path + ": " + std::strerror(errno));
   }
   // The nearest existing directory: missing ones are created 0700 later.
   auto dir = parent_dir(path);
@@ -78,8 +77,8 @@ caf::error check_secure_path(const std::string& path) {
   auto home = home_dir();
   for (;;) {
     if (::stat(real.c_str(), &st) != 0)
-      return make_error(errc::io, "cannot stat " + real + ": " +
-                                      std::strerror(errno));
+      return make_error(errc::io,
+                        "cannot stat " + real + ": " + std::strerror(errno));
     if (!S_ISDIR(st.st_mode))
       return make_error(errc::config, real + " is not a directory");
     if (!owner_ok(st))

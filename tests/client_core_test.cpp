@@ -133,9 +133,9 @@ struct fixture {
 
   net::bytes seal(uint64_t counter, const std::string& text,
                   uint64_t timestamp = 0) {
-    auto env = net::seal_envelope(alice, "alice", "bob", bob.x25519_pub,
-                                  counter, timestamp ? timestamp : now_ms(),
-                                  text);
+    auto env =
+        net::seal_envelope(alice, "alice", "bob", bob.x25519_pub, counter,
+                           timestamp ? timestamp : now_ms(), text);
     CAF_REQUIRE(env);
     return *env;
   }
@@ -209,7 +209,7 @@ CAF_TEST(joining a room of 8000 pins everyone at once) {
   connect(8000);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - t0)
-              .count();
+                .count();
   CAF_MESSAGE("joined a room of 8000 (TLS, directory, pins) in " << ms
                                                                  << " ms");
   CAF_CHECK_LESS(ms, 5000); // sanity only; figures in benchmarks/RESULTS.md
@@ -221,7 +221,8 @@ CAF_TEST(joining a room of 8000 pins everyone at once) {
   CAF_CHECK(s->core->blocked().empty());
 }
 
-CAF_TEST(a name listed twice in one directory frame with other keys is a change) {
+CAF_TEST(
+    a name listed twice in one directory frame with other keys is a change) {
   connect();
   net::identity mallory = net::identity::generate();
   net::directory d;
@@ -230,9 +231,9 @@ CAF_TEST(a name listed twice in one directory frame with other keys is a change)
   send(d);
   CAF_CHECK_EQUAL(s->core->blocked().count("carol"), 1u);
   CAF_CHECK(warned("CHANGED"));
-  CAF_CHECK_EQUAL(to_string(s->trust->check("carol", alice.x25519_pub,
-                                            alice.ed25519_pub)),
-                  std::string{"same"});
+  CAF_CHECK_EQUAL(
+      to_string(s->trust->check("carol", alice.x25519_pub, alice.ed25519_pub)),
+      std::string{"same"});
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

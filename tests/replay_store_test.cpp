@@ -119,9 +119,7 @@ CAF_TEST(a failure to persist is reported) {
 }
 
 CAF_TEST(a malformed line is refused with its position) {
-  {
-    std::ofstream out{(dir / "x")};
-  }
+  { std::ofstream out{(dir / "x")}; }
   ::mkdir((dir / "home").c_str(), 0700);
   {
     std::ofstream out{path};

@@ -1,8 +1,8 @@
 #define CAF_SUITE trust_store
 #include <caf/test/unit_test.hpp>
 
-#include <filesystem>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -150,12 +150,11 @@ CAF_TEST(persistence across reopen with mode 0600) {
 
 CAF_TEST(invalid names and keys are refused) {
   auto ts = open();
-  for (auto name :
-       {std::string{}, std::string{"has space"}, std::string{"tab\there"},
-        std::string{"new\nline"}, std::string{"nul\0x", 5},
-        std::string{"bad\xff"}, std::string{"\xc3"},
-        std::string{"nbsp\xc2\xa0x"},
-        std::string(max_peer_name_size + 1, 'a')}) {
+  for (auto name : {std::string{}, std::string{"has space"},
+                    std::string{"tab\there"}, std::string{"new\nline"},
+                    std::string{"nul\0x", 5}, std::string{"bad\xff"},
+                    std::string{"\xc3"}, std::string{"nbsp\xc2\xa0x"},
+                    std::string(max_peer_name_size + 1, 'a')}) {
     auto err = ts.remember(name, bob.x25519_pub, bob.ed25519_pub);
     CAF_CHECK_EQUAL(code_name(err), "bad_name");
   }
@@ -220,15 +219,15 @@ CAF_TEST(eight thousand pins take one append) {
   std::vector<trust_store::pin> pins;
   for (int i = 0; i < 8000; ++i) {
     const auto& id = i % 2 == 0 ? bob : eve;
-    pins.push_back({"peer-" + std::to_string(i), id.x25519_pub,
-                    id.ed25519_pub});
+    pins.push_back(
+        {"peer-" + std::to_string(i), id.x25519_pub, id.ed25519_pub});
   }
   auto ts = open();
   auto t0 = std::chrono::steady_clock::now();
   CAF_REQUIRE(!ts.remember_all(pins));
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::steady_clock::now() - t0)
-              .count();
+                .count();
   CAF_MESSAGE("8000 pins in one batch: " << ms << " ms");
   CAF_CHECK_LESS(ms, 5000); // sanity only; figures in benchmarks/RESULTS.md
   CAF_CHECK_EQUAL(ts.size(), 8000u);
@@ -237,9 +236,8 @@ CAF_TEST(eight thousand pins take one append) {
   CAF_CHECK_EQUAL(ts.journal_lines(), 8001u);
   auto again = open();
   CAF_CHECK_EQUAL(again.size(), 8001u);
-  CAF_CHECK_EQUAL(str(again.check("peer-7999", eve.x25519_pub,
-                                  eve.ed25519_pub)),
-                  "same");
+  CAF_CHECK_EQUAL(
+      str(again.check("peer-7999", eve.x25519_pub, eve.ed25519_pub)), "same");
   CAF_CHECK_EQUAL(str(again.check("peer-0", eve.x25519_pub, eve.ed25519_pub)),
                   "changed");
 }
@@ -291,8 +289,7 @@ CAF_TEST(a key change of a maximum length name is detected) {
     CAF_REQUIRE(!ts.remember(name, bob.x25519_pub, bob.ed25519_pub));
   }
   auto ts = open();
-  CAF_CHECK_EQUAL(str(ts.check(name, bob.x25519_pub, bob.ed25519_pub)),
-                  "same");
+  CAF_CHECK_EQUAL(str(ts.check(name, bob.x25519_pub, bob.ed25519_pub)), "same");
   CAF_CHECK_EQUAL(str(ts.check(name, eve.x25519_pub, eve.ed25519_pub)),
                   "changed");
 }
