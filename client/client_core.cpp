@@ -172,20 +172,57 @@ void client_core::handle_frame(const net::frame& f) {
                        "': not in the directory");
       return;
     }
+    // The windowed, persistent replay_store decides below; the per-call
+    // guard only satisfies open_envelope's strict in-memory check.
+    net::replay_guard unused;
     auto opened = net::open_envelope(id_, name_, d->envelope, d->from,
-                                     i->second.ed25519_key, replay_);
+                                     i->second.ed25519_key, unused);
     if (!opened) {
       if (ev_.on_warning)
         ev_.on_warning("REJECTED a message claiming to be from '" + d->from +
                        "': " + net::describe(opened.error()));
       return;
     }
+    if (!is_valid_peer_name(opened->sender)) {
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a message from an invalid sender name");
+      return;
+    }
+    switch (replay_->check(opened->sender, opened->counter)) {
+    case replay_store::verdict::fresh:
+      break;
+    case replay_store::verdict::duplicate:
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a replayed message from '" + d->from +
+                       "' (counter " + std::to_string(opened->counter) +
+                       "): it was already shown");
+      return;
+    case replay_store::verdict::too_old:
+      if (ev_.on_warning)
+        ev_.on_warning("REJECTED a message from '" + d->from + "' (counter " +
+                       std::to_string(opened->counter) +
+                       "): older than the replay window, cannot tell it "
+                       "from a replay");
+      return;
+    }
+    if (auto err = replay_->accept(opened->sender, opened->counter))
+      if (ev_.on_warning)
+        ev_.on_warning(net::describe(err));
     if (!net::is_valid_utf8(opened->text)) {
       if (ev_.on_warning)
         ev_.on_warning("dropped a message from '" + d->from +
                        "': not valid UTF-8");
       return;
     }
+    auto now = now_ms();
+    auto skew = now > opened->timestamp_ms ? now - opened->timestamp_ms
+                                           : opened->timestamp_ms - now;
+    if (skew > timestamp_window_ms_ && ev_.on_warning)
+      ev_.on_warning(
+          "the next message from '" + d->from + "' is dated " +
+          std::to_string(skew / 1000) + " s " +
+          (now > opened->timestamp_ms ? "in the past" : "in the future") +
+          ": a delayed replay, or a wrong clock");
     if (ev_.on_message)
       ev_.on_message(d->from, opened->text, blocked_.count(d->from) == 0);
     return;
@@ -201,6 +238,8 @@ void client_core::handle_frame(const net::frame& f) {
 void client_core::apply_directory(const net::directory& d) {
   std::vector<std::string> joined;
   std::vector<std::string> left;
+  std::vector<trust_store::pin> new_pins;
+  std::map<std::string, size_t> pending_pins; // name -> index in new_pins
   if (d.snapshot)
     directory_.clear();
   for (auto& name : d.left)
@@ -214,9 +253,22 @@ void client_core::apply_directory(const net::directory& d) {
       joined.push_back(p.name);
     if (p.name == name_ || trust_ == nullptr)
       continue;
-    switch (trust_->check(p.name, p.x25519_key, p.ed25519_key)) {
+    auto verdict = trust_->check(p.name, p.x25519_key, p.ed25519_key);
+    if (verdict == trust_store::verdict::new_peer) {
+      // Pinned at the end of the frame: a name listed twice in one frame
+      // must still compare with its first keys.
+      auto pending = pending_pins.find(p.name);
+      if (pending != pending_pins.end()) {
+        auto& first = new_pins[pending->second];
+        verdict = first.x25519 == p.x25519_key && first.ed25519 == p.ed25519_key
+                      ? trust_store::verdict::same
+                      : trust_store::verdict::changed;
+      }
+    }
+    switch (verdict) {
     case trust_store::verdict::new_peer:
-      trust_->remember(p.name, p.x25519_key, p.ed25519_key);
+      pending_pins.emplace(p.name, new_pins.size());
+      new_pins.push_back({p.name, p.x25519_key, p.ed25519_key});
       blocked_.erase(p.name);
       break;
     case trust_store::verdict::same:
@@ -235,6 +287,15 @@ void client_core::apply_directory(const net::directory& d) {
       break;
     }
   }
+  // One append and one sync for the whole frame: a room of thousands joins
+  // in one write instead of thousands of file rewrites.
+  if (!new_pins.empty())
+    if (auto err = trust_->remember_all(new_pins))
+      if (ev_.on_warning)
+        ev_.on_warning("could not save the keys of " +
+                       std::to_string(new_pins.size()) + " new peer(s) to " +
+                       trust_->path() + ": " + net::describe(err) +
+                       " -- a later key change would go unnoticed");
   if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))
     ev_.on_directory(joined, left, d.snapshot);
   if (d.snapshot) {
@@ -296,7 +357,13 @@ bool client_core::accept_key(const std::string& peer) {
   auto i = directory_.find(peer);
   if (i == directory_.end() || trust_ == nullptr)
     return false;
-  trust_->remember(peer, i->second.x25519_key, i->second.ed25519_key);
+  if (auto err =
+          trust_->remember(peer, i->second.x25519_key, i->second.ed25519_key)) {
+    if (ev_.on_warning)
+      ev_.on_warning("could not save the new key of '" + peer + "' to " +
+                     trust_->path() + ": " + net::describe(err));
+    return false;
+  }
   blocked_.erase(peer);
   return true;
 }

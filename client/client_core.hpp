@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "client/replay_store.hpp"
 #include "client/trust_store.hpp"
 #include "net/envelope.hpp"
 #include "net/frame.hpp"
@@ -50,6 +51,9 @@ struct send_report {
   std::vector<std::string> sent;
   std::vector<std::pair<std::string, std::string>> refused;
 };
+
+/// Default for client_core::set_timestamp_window: 5 minutes, as Kerberos.
+constexpr uint64_t default_timestamp_window_ms = 5 * 60 * 1000;
 
 /// Largest frame accepted from the server (a 1080p video frame is a few
 /// hundred KiB; this bounds what a hostile server can make us buffer).
@@ -93,8 +97,22 @@ public:
   /// Sends a pre-sealed envelope (chat-bench measures the server alone).
   void send_envelope(const std::string& to, net::bytes envelope);
 
-  /// The user accepted the changed key of `peer`: pin it and unblock.
+  /// The user accepted the changed key of `peer`: pin it and unblock. False
+  /// when `peer` is unknown or the pin could not be saved (reported through
+  /// on_warning).
   bool accept_key(const std::string& peer);
+
+  /// Persistent replay state (survives reconnects and restarts); without
+  /// one the core keeps an in-memory window. Not owned; may be null.
+  void set_replay_store(replay_store* store) {
+    replay_ = store != nullptr ? store : &memory_replay_;
+  }
+
+  /// Messages whose signed timestamp is further than this from our clock
+  /// are shown with a warning (a delayed replay, or a wrong clock).
+  void set_timestamp_window(uint64_t ms) {
+    timestamp_window_ms_ = ms;
+  }
 
   bool joined() const {
     return joined_;
@@ -143,7 +161,9 @@ private:
   trust_store* trust_;
   client_events ev_;
   net::frame_decoder decoder_;
-  net::replay_guard replay_;
+  replay_store memory_replay_;
+  replay_store* replay_ = &memory_replay_;
+  uint64_t timestamp_window_ms_ = default_timestamp_window_ms;
   std::string name_;
   std::string server_fp_;
   std::map<std::string, net::peer_info> directory_;

@@ -193,6 +193,7 @@ private:
   std::unique_ptr<client_core> core_;
   std::unique_ptr<playback> video_;
   std::optional<trust_store> trust_;
+  std::optional<replay_store> replay_;
   std::optional<net::known_servers> known_;
   state state_ = state::naming;
   std::vector<std::string> recipients_;
@@ -373,6 +374,12 @@ int console::run() {
     return 1;
   }
   trust_.emplace(std::move(*ts));
+  auto rs = replay_store::open(opts_.replay_file, opts_.replay_window);
+  if (!rs) {
+    std::cerr << "chat-client: " << net::describe(rs.error()) << std::endl;
+    return 1;
+  }
+  replay_.emplace(std::move(*rs));
   auto ks = net::known_servers::open(opts_.known_servers);
   if (!ks) {
     std::cerr << "chat-client: " << net::describe(ks.error()) << std::endl;
@@ -461,9 +468,11 @@ int console::serve(const std::string& name, bool first) {
   ev.on_connected = [&](const std::string& fp) {
     out_.line("connected to " + server_id_ + ", server fingerprint " + fp);
     if (pin_on_connect_) {
-      known_->pin(server_id_, fp);
-      out_.line("pinned this fingerprint for " + server_id_ +
-                " (trust on first use)");
+      if (auto err = known_->pin(server_id_, fp))
+        out_.event("! could not pin the fingerprint: " + net::describe(err));
+      else
+        out_.line("pinned this fingerprint for " + server_id_ +
+                  " (trust on first use)");
     }
   };
   ev.on_welcome = [&](const std::string& name) {
@@ -523,6 +532,7 @@ int console::serve(const std::string& name, bool first) {
   ev.on_other_frame = [&](const net::frame& f) { video_->on_frame(*core_, f); };
   core_ = std::make_unique<client_core>(*tls_, pin, identity_, &*trust_,
                                         std::move(ev));
+  core_->set_replay_store(&*replay_);
   player_settings video_cfg;
   video_cfg.headless = opts_.headless;
   video_cfg.check_frame_codes = opts_.check_frame_codes;

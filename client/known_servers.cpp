@@ -5,6 +5,7 @@
 
 #include "net/certificate.hpp"
 #include "net/secure_file.hpp"
+#include "net/secure_path.hpp"
 
 namespace net {
 
@@ -36,6 +37,10 @@ known_servers::known_servers(std::string path) : path_(std::move(path)) {
 
 result<known_servers> known_servers::open(const std::string& path) {
   known_servers out{path};
+  // Whoever can write the file or a directory above it can pin their own
+  // certificate for our servers.
+  if (auto err = check_secure_path(path))
+    return err;
   // Refused if others could write it: they could pin their own certificate.
   auto text = read_private_file(path, max_file_size, 022);
   if (!text) {

@@ -19,7 +19,8 @@ public:
   /// How a presented fingerprint relates to what is pinned.
   enum class verdict { unknown, match, mismatch };
 
-  /// Loads `path`; a missing file is an empty list.
+  /// Loads `path`; a missing file is an empty list. Refuses a file or a
+  /// directory chain other users could write, as ssh does.
   static result<known_servers> open(const std::string& path);
 
   /// Compares `fingerprint` with the one pinned for `host_port`; on
@@ -28,7 +29,8 @@ public:
                 std::string* pinned = nullptr) const;
 
   /// Pins (or re-pins) `host_port` and rewrites the file atomically.
-  caf::error pin(const std::string& host_port, const std::string& fingerprint);
+  [[nodiscard]] caf::error pin(const std::string& host_port,
+                               const std::string& fingerprint);
 
   /// The file this list lives in.
   const std::string& path() const {

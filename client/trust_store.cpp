@@ -10,8 +10,7 @@ namespace client {
 namespace {
 
 // Large enough for a million peers, small enough to read at once.
-constexpr size_t max_store_size = 64 * 1024 * 1024;
-constexpr size_t max_name_size = 256;
+constexpr size_t max_store_size = 256 * 1024 * 1024;
 constexpr size_t fingerprint_hex_size = 64;
 
 std::string fingerprint_hex(const net::bytes& x25519,
@@ -37,7 +36,7 @@ bool is_lower_hex(const std::string& s) {
 } // namespace
 
 bool is_valid_peer_name(const std::string& name) {
-  if (name.empty() || name.size() > max_name_size)
+  if (name.empty() || name.size() > max_peer_name_size)
     return false;
   size_t i = 0;
   while (i < name.size()) {
@@ -80,40 +79,44 @@ bool is_valid_peer_name(const std::string& name) {
 
 net::result<trust_store> trust_store::open(const std::string& path) {
   trust_store store{path};
+  std::vector<std::string> lines;
+  bool tail = false;
   // Others may read who we talk to, but must not rewrite our trust.
-  auto text = net::read_private_file(path, max_store_size, 022);
-  if (!text) {
-    if (net::code_of(text.error()) == net::errc::not_found)
-      return store;
-    return std::move(text.error());
-  }
+  auto j = journal_file::open(path, max_store_size, lines, &tail);
+  if (!j)
+    return std::move(j.error());
+  store.journal_ = std::move(*j);
   size_t line_no = 0;
-  size_t pos = 0;
-  while (pos < text->size()) {
-    auto eol = text->find('\n', pos);
-    if (eol == std::string::npos)
-      eol = text->size();
-    auto line = text->substr(pos, eol - pos);
-    pos = eol + 1;
+  for (auto& line : lines) {
     ++line_no;
     if (line.empty())
       continue;
-    auto bad = [&](const char* why) {
+    auto sp = line.find(' ');
+    auto name = line.substr(0, sp);
+    auto fp = sp == std::string::npos ? std::string{} : line.substr(sp + 1);
+    const char* why = nullptr;
+    if (sp == std::string::npos)
+      why = "expected '<name> <fingerprint>'";
+    else if (!is_valid_peer_name(name))
+      why = "invalid peer name";
+    else if (fp.size() != fingerprint_hex_size || !is_lower_hex(fp))
+      why = "fingerprint must be 64 lowercase hex digits";
+    if (why != nullptr) {
+      // A torn last line (crash mid-append) was never confirmed: drop it.
+      if (tail && line_no == lines.size())
+        break;
       return net::make_error(net::errc::config,
                              path + ":" + std::to_string(line_no) + ": " + why);
-    };
-    auto sp = line.find(' ');
-    if (sp == std::string::npos)
-      return bad("expected '<name> <fingerprint>'");
-    auto name = line.substr(0, sp);
-    auto fp = line.substr(sp + 1);
-    if (!is_valid_peer_name(name))
-      return bad("invalid peer name");
-    if (fp.size() != fingerprint_hex_size || !is_lower_hex(fp))
-      return bad("fingerprint must be 64 lowercase hex digits");
-    if (!store.peers_.emplace(std::move(name), std::move(fp)).second)
-      return bad("duplicate peer name");
+    }
+    // A journal: the later line is the later decision.
+    store.peers_[std::move(name)] = std::move(fp);
   }
+  store.journal_lines_ = lines.size();
+  // Write the file clean before anything is appended after a last line
+  // without newline.
+  if (store.journal_.needs_rewrite())
+    if (auto err = store.compact())
+      return err;
   return store;
 }
 
@@ -130,23 +133,61 @@ trust_store::verdict trust_store::check(const std::string& name,
 caf::error trust_store::remember(const std::string& name,
                                  const net::bytes& x25519,
                                  const net::bytes& ed25519) {
-  if (!is_valid_peer_name(name))
-    return net::make_error(net::errc::bad_name, "invalid peer name");
-  if (x25519.size() != net::x25519_key_size ||
-      ed25519.size() != net::ed25519_key_size)
-    return net::make_error(net::errc::bad_key, "peer keys must be 32 bytes");
-  auto updated = peers_;
-  updated[name] = fingerprint_hex(x25519, ed25519);
+  return remember_all({pin{name, x25519, ed25519}});
+}
+
+caf::error trust_store::remember_all(const std::vector<pin>& pins) {
+  if (pins.empty())
+    return caf::none;
+  std::vector<std::pair<const std::string*, std::string>> entries;
+  entries.reserve(pins.size());
+  std::string text;
+  for (auto& p : pins) {
+    if (!is_valid_peer_name(p.name))
+      return net::make_error(net::errc::bad_name, "invalid peer name");
+    if (p.x25519.size() != net::x25519_key_size ||
+        p.ed25519.size() != net::ed25519_key_size)
+      return net::make_error(net::errc::bad_key, "peer keys must be 32 bytes");
+    entries.emplace_back(&p.name, fingerprint_hex(p.x25519, p.ed25519));
+    text += p.name;
+    text += ' ';
+    text += entries.back().second;
+    text += '\n';
+  }
+  if (journal_.needs_rewrite()) {
+    // The last append may have left a partial line: rewrite instead.
+    auto updated = peers_;
+    for (auto& [name, fp] : entries)
+      updated[*name] = fp;
+    std::swap(peers_, updated);
+    if (auto err = compact()) {
+      std::swap(peers_, updated);
+      return err;
+    }
+    return caf::none;
+  }
+  if (auto err = journal_.append(text))
+    return err;
+  for (auto& [name, fp] : entries)
+    peers_[*name] = std::move(fp);
+  journal_lines_ += entries.size();
+  // Amortized O(1): rewrite only when half the lines are stale.
+  if (journal_lines_ > 2 * peers_.size() + 64)
+    return compact();
+  return caf::none;
+}
+
+caf::error trust_store::compact() {
   std::string content;
-  for (auto& [peer, fp] : updated) {
+  for (auto& [peer, fp] : peers_) {
     content += peer;
     content += ' ';
     content += fp;
     content += '\n';
   }
-  if (auto err = net::write_private_file(path_, content, true))
+  if (auto err = journal_.rewrite(content))
     return err;
-  peers_ = std::move(updated);
+  journal_lines_ = peers_.size();
   return caf::none;
 }
 

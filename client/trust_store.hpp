@@ -4,23 +4,34 @@
 // first time it sees the peer and flags any later change, which is either a
 // reinstalled client or a man in the middle (the server itself included).
 //
-// File format, one peer per line, sorted by name:
+// File format, one peer per line:
 //   <name> <64 lowercase hex digits: SHA-256(ed25519 || x25519)>
-// Written atomically (temp file + rename) with mode 0600.
+// The file is a journal (client/journal_file.hpp): new pins are appended
+// (one write and one fsync per batch, however many peers are known), a later
+// line for a name replaces an earlier one, and the file is rewritten
+// atomically, sorted, when it holds twice as many lines as live peers.
+// Mode 0600; refused when its owner or directories are unsafe (as ssh).
 
 #include <cstddef>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <caf/error.hpp>
 
+#include "client/journal_file.hpp"
 #include "net/error.hpp"
 #include "net/wire.hpp"
 
 namespace client {
 
-/// True for a non-empty, well-formed UTF-8 name of at most 256 bytes without
-/// control characters or whitespace.
+/// Longest name the protocol allows (the ceiling of the server's
+/// max-name-length option, docs/protocol.md): every name a server may
+/// accept can be pinned.
+constexpr size_t max_peer_name_size = 1024;
+
+/// True for a non-empty, well-formed UTF-8 name of at most
+/// max_peer_name_size bytes without control characters or whitespace.
 bool is_valid_peer_name(const std::string& name);
 
 /// The keys seen for each peer, persisted in one file.
@@ -41,10 +52,29 @@ public:
   verdict check(const std::string& name, const net::bytes& x25519,
                 const net::bytes& ed25519) const;
 
-  /// Remembers (or replaces) `name`'s keys and rewrites the file; on error
-  /// the store is unchanged.
-  caf::error remember(const std::string& name, const net::bytes& x25519,
-                      const net::bytes& ed25519);
+  /// One peer's keys to pin.
+  struct pin {
+    std::string name;
+    net::bytes x25519;
+    net::bytes ed25519;
+  };
+
+  /// Remembers (or replaces) `name`'s keys and appends them to the file
+  /// (synced); on error the store is unchanged.
+  [[nodiscard]] caf::error remember(const std::string& name,
+                                    const net::bytes& x25519,
+                                    const net::bytes& ed25519);
+
+  /// Remembers a batch with one append and one sync (a directory frame's
+  /// new peers); all or nothing: if the append fails the store is
+  /// unchanged. (A failed compaction after a saved append is an error too,
+  /// though the pins are kept: the disk is in trouble either way.)
+  [[nodiscard]] caf::error remember_all(const std::vector<pin>& pins);
+
+  /// Lines in the file (for tests of compaction).
+  size_t journal_lines() const {
+    return journal_lines_;
+  }
 
   /// Number of remembered peers.
   size_t size() const {
@@ -61,7 +91,11 @@ private:
     // nop
   }
 
+  caf::error compact();
+
   std::string path_;
+  journal_file journal_;
+  size_t journal_lines_ = 0;
   std::map<std::string, std::string> peers_; // name -> fingerprint hex
 };
 

@@ -29,6 +29,13 @@ net::result<client_options> parse_client_options(int argc,
      "pinned server fingerprints (default: <home>/known_servers)")
     ("known-peers", po::value(&o.trust_file),
      "pinned peer keys (default: <home>/known_peers)")
+    ("replay-state", po::value(&o.replay_file),
+     "envelope counters already shown, kept across restarts "
+     "(default: <home>/replay_state)")
+    ("replay-window",
+     po::value(&o.replay_window)->default_value(o.replay_window),
+     "how many counters below a sender's newest one may still arrive "
+     "late (64-1048576)")
     ("server-fingerprint", po::value(&o.server_fingerprint),
      "expected server certificate fingerprint (SHA256:..)")
     ("accept-new-fingerprint", po::bool_switch(&o.accept_new_fingerprint),
@@ -58,6 +65,8 @@ net::result<client_options> parse_client_options(int argc,
   o.port = static_cast<uint16_t>(port);
   if (o.keepalive_s == 0)
     return option_error("keepalive-s", "must be at least 1");
+  if (o.replay_window < 64 || o.replay_window > 1048576)
+    return option_error("replay-window", "must be 64-1048576");
   if (o.home_dir.empty()) {
     auto home = std::getenv("HOME");
     o.home_dir = std::string{home ? home : "."} + "/.chatroom";
@@ -68,6 +77,8 @@ net::result<client_options> parse_client_options(int argc,
     o.known_servers = o.home_dir + "/known_servers";
   if (o.trust_file.empty())
     o.trust_file = o.home_dir + "/known_peers";
+  if (o.replay_file.empty())
+    o.replay_file = o.home_dir + "/replay_state";
   return o;
 }
 

@@ -17,6 +17,8 @@ struct client_options {
   std::string key_file;           ///< default: <home>/identity.pem
   std::string known_servers;      ///< default: <home>/known_servers
   std::string trust_file;         ///< default: <home>/known_peers
+  std::string replay_file;        ///< default: <home>/replay_state
+  uint32_t replay_window = 1024;  ///< counters per sender accepted reordered
   std::string server_fingerprint; ///< pin up front (SHA256:..)
   bool accept_new_fingerprint = false;
   bool headless = false;

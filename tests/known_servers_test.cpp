@@ -174,4 +174,23 @@ CAF_TEST(an unwritable location is an error) {
   CAF_CHECK(ks->check("host:1", fp('A')) == verdict::unknown);
 }
 
+CAF_TEST(a file or directory others can write is refused) {
+  write("host:1 " + fp('A') + "\n");
+  CAF_REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  CAF_REQUIRE(known_servers::open(path));
+  CAF_REQUIRE(::chmod(path.c_str(), 0620) == 0);
+  auto r = known_servers::open(path);
+  CAF_REQUIRE(!r);
+  CAF_CHECK(describe(r.error()).find(path) != std::string::npos);
+  CAF_REQUIRE(::chmod(path.c_str(), 0600) == 0);
+  // A world-writable home: anyone could swap the file for their own.
+  CAF_REQUIRE(::chmod((dir + "/config").c_str(), 0777) == 0);
+  r = known_servers::open(path);
+  CAF_REQUIRE(!r);
+  CAF_MESSAGE(describe(r.error()));
+  CAF_CHECK(describe(r.error()).find(path) != std::string::npos);
+  CAF_REQUIRE(::chmod((dir + "/config").c_str(), 0755) == 0);
+  CAF_CHECK(known_servers::open(path));
+}
+
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -1,9 +1,11 @@
 #define CAF_SUITE trust_store
 #include <caf/test/unit_test.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include <sys/stat.h>
 
@@ -148,11 +150,11 @@ CAF_TEST(persistence across reopen with mode 0600) {
 
 CAF_TEST(invalid names and keys are refused) {
   auto ts = open();
-  for (auto name :
-       {std::string{}, std::string{"has space"}, std::string{"tab\there"},
-        std::string{"new\nline"}, std::string{"nul\0x", 5},
-        std::string{"bad\xff"}, std::string{"\xc3"},
-        std::string{"nbsp\xc2\xa0x"}, std::string(300, 'a')}) {
+  for (auto name : {std::string{}, std::string{"has space"},
+                    std::string{"tab\there"}, std::string{"new\nline"},
+                    std::string{"nul\0x", 5}, std::string{"bad\xff"},
+                    std::string{"\xc3"}, std::string{"nbsp\xc2\xa0x"},
+                    std::string(max_peer_name_size + 1, 'a')}) {
     auto err = ts.remember(name, bob.x25519_pub, bob.ed25519_pub);
     CAF_CHECK_EQUAL(code_name(err), "bad_name");
   }
@@ -167,7 +169,6 @@ CAF_TEST(malformed files are errors) {
   auto fp = std::string(64, 'a');
   for (auto content : {std::string{"bob\n"}, "bob " + fp.substr(1) + "\n",
                        "bob " + std::string(64, 'A') + "\n",
-                       "bob " + fp + "\nbob " + fp + "\n",
                        "bo\xff " + fp + "\n", "bob  " + fp + "\n"}) {
     write(content);
     auto r = trust_store::open(path);
@@ -204,6 +205,116 @@ CAF_TEST(a failed write leaves the store unchanged) {
   CAF_CHECK_EQUAL(ts.size(), 1u);
   CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
                   "new_peer");
+}
+
+CAF_TEST(a later line for a name replaces the earlier one) {
+  auto fp = std::string(64, 'a');
+  auto fp2 = std::string(64, 'b');
+  write("bob " + fp + "\nbob " + fp2 + "\n");
+  auto ts = open();
+  CAF_CHECK_EQUAL(ts.size(), 1u);
+}
+
+CAF_TEST(eight thousand pins take one append) {
+  std::vector<trust_store::pin> pins;
+  for (int i = 0; i < 8000; ++i) {
+    const auto& id = i % 2 == 0 ? bob : eve;
+    pins.push_back(
+        {"peer-" + std::to_string(i), id.x25519_pub, id.ed25519_pub});
+  }
+  auto ts = open();
+  auto t0 = std::chrono::steady_clock::now();
+  CAF_REQUIRE(!ts.remember_all(pins));
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::steady_clock::now() - t0)
+                .count();
+  CAF_MESSAGE("8000 pins in one batch: " << ms << " ms");
+  CAF_CHECK_LESS(ms, 5000); // sanity only; figures in benchmarks/RESULTS.md
+  CAF_CHECK_EQUAL(ts.size(), 8000u);
+  // One peer joining later is one more line, not a rewrite.
+  CAF_REQUIRE(!ts.remember("late", bob.x25519_pub, bob.ed25519_pub));
+  CAF_CHECK_EQUAL(ts.journal_lines(), 8001u);
+  auto again = open();
+  CAF_CHECK_EQUAL(again.size(), 8001u);
+  CAF_CHECK_EQUAL(
+      str(again.check("peer-7999", eve.x25519_pub, eve.ed25519_pub)), "same");
+  CAF_CHECK_EQUAL(str(again.check("peer-0", eve.x25519_pub, eve.ed25519_pub)),
+                  "changed");
+}
+
+CAF_TEST(the journal is compacted when half of it is stale) {
+  auto ts = open();
+  for (int i = 0; i < 500; ++i) {
+    auto& id = i % 2 == 0 ? bob : eve;
+    CAF_REQUIRE(!ts.remember("bob", id.x25519_pub, id.ed25519_pub));
+  }
+  CAF_MESSAGE("journal lines: " << ts.journal_lines());
+  CAF_CHECK_LESS_OR_EQUAL(ts.journal_lines(), 2u * 1u + 64u);
+  auto again = open();
+  CAF_CHECK_EQUAL(again.size(), 1u);
+  CAF_CHECK_EQUAL(str(again.check("bob", eve.x25519_pub, eve.ed25519_pub)),
+                  "same");
+}
+
+CAF_TEST(a torn last line is dropped and appends continue cleanly) {
+  {
+    auto ts = open();
+    CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
+  }
+  {
+    std::ofstream out{path, std::ios::binary | std::ios::app};
+    out << "eve 0123abc"; // crash in the middle of an append
+  }
+  {
+    auto ts = open();
+    CAF_CHECK_EQUAL(ts.size(), 1u);
+    CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
+                    "new_peer");
+    CAF_REQUIRE(!ts.remember("eve", eve.x25519_pub, eve.ed25519_pub));
+  }
+  auto ts = open();
+  CAF_CHECK_EQUAL(ts.size(), 2u);
+  CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
+                  "same");
+}
+
+CAF_TEST(a key change of a maximum length name is detected) {
+  // U+00E9 is two bytes: a name of exactly max_peer_name_size bytes.
+  std::string name;
+  while (name.size() < max_peer_name_size)
+    name += "\xc3\xa9";
+  CAF_REQUIRE_EQUAL(name.size(), max_peer_name_size);
+  {
+    auto ts = open();
+    CAF_REQUIRE(!ts.remember(name, bob.x25519_pub, bob.ed25519_pub));
+  }
+  auto ts = open();
+  CAF_CHECK_EQUAL(str(ts.check(name, bob.x25519_pub, bob.ed25519_pub)), "same");
+  CAF_CHECK_EQUAL(str(ts.check(name, eve.x25519_pub, eve.ed25519_pub)),
+                  "changed");
+}
+
+CAF_TEST(a directory others can write is refused) {
+  {
+    auto ts = open();
+    CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
+  }
+  for (unsigned mode : {0770u, 0707u, 0777u}) {
+    CAF_REQUIRE(::chmod((dir + "/trust").c_str(), mode) == 0);
+    auto r = trust_store::open(path);
+    CAF_REQUIRE(!r);
+    CAF_MESSAGE(net::describe(r.error()));
+    CAF_CHECK(net::describe(r.error()).find(path) != std::string::npos);
+  }
+  // Like /tmp: world writable but sticky, nobody can replace our file.
+  CAF_REQUIRE(::chmod((dir + "/trust").c_str(), 01777) == 0);
+  CAF_CHECK(trust_store::open(path));
+  // A writable directory further up is as bad.
+  CAF_REQUIRE(::chmod((dir + "/trust").c_str(), 0700) == 0);
+  CAF_REQUIRE(::chmod(dir.c_str(), 0777) == 0);
+  CAF_CHECK(!trust_store::open(path));
+  CAF_REQUIRE(::chmod(dir.c_str(), 0700) == 0);
+  CAF_CHECK(trust_store::open(path));
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
