@@ -32,8 +32,12 @@ CAF_TEST(control characters and extra lines cannot forge a sender) {
                      "[carol] second line \xe2\x80\xae"
                      "cba\n"
                      "\x1b[1A\x1b[2Kthird\\x1b";
+  auto now_ms = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count()); // a current timestamp: an old one is flagged
   auto env = net::seal_envelope(alice.identity(), "alice", "bob", bob_x25519, 1,
-                                0, body);
+                                now_ms, body);
   CAF_REQUIRE(env);
   auto mark = bob->output().size();
   alice.send(net::send_message{1, "bob", *env});
