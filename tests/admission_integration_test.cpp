@@ -19,20 +19,6 @@ using namespace std::chrono;
 
 namespace {
 
-long rss_kib(pid_t pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      in >> kib;
-      return kib;
-    }
-    std::getline(in, key);
-  }
-  return -1;
-}
-
 size_t count(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (auto i = text.find(what); i != std::string::npos;

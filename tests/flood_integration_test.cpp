@@ -28,19 +28,6 @@ constexpr auto flood_time = milliseconds{2000};
 constexpr long max_growth_kib = 64 * 1024;
 constexpr long max_p99_ms = 50;
 
-long rss_kib(pid_t pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      in >> kib;
-      return kib;
-    }
-    std::getline(in, key);
-  }
-  return -1;
-}
 
 /// Many copies of one frame, about 64 KiB.
 template <class T>

@@ -30,20 +30,6 @@ std::vector<char> bytes_of(const std::string& s) {
   return {s.begin(), s.end()};
 }
 
-/// Server RSS in KiB (from /proc).
-long rss_kib(pid_t pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
-  std::string key;
-  while (in >> key) {
-    if (key == "VmRSS:") {
-      long kib = 0;
-      in >> kib;
-      return kib;
-    }
-    std::getline(in, key);
-  }
-  return -1;
-}
 
 struct fixture {
   live_server srv{{"--max-outgoing-bytes", "262144", "--message-rate", "100",

@@ -4,6 +4,7 @@
 // real chat-clients driven through stdin.
 
 #include <algorithm>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <sys/stat.h>
@@ -14,6 +15,21 @@
 #include "tests/process.hpp"
 
 namespace test_support {
+
+/// Resident memory of process `pid` in KiB (from /proc), -1 if unknown.
+inline long rss_kib(pid_t pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/status"};
+  std::string key;
+  while (in >> key) {
+    if (key == "VmRSS:") {
+      long kib = 0;
+      in >> kib;
+      return kib;
+    }
+    std::getline(in, key);
+  }
+  return -1;
+}
 
 struct live_server {
   temp_dir dir;
