@@ -12,7 +12,7 @@ namespace actors {
 
 caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                          std::shared_ptr<const server_context> ctx,
-                         caf::actor acceptor) {
+                         caf::actor_addr acceptor) {
   auto peer =
       self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
   auto sess =
@@ -81,7 +81,8 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
       },
       [=](joined_atom) {
         self->configure_read(hdl, caf::io::receive_policy::at_most(16384));
-        self->send(acceptor, joined_atom::value);
+        if (auto acc = caf::actor_cast<caf::actor>(acceptor))
+          self->send(acc, joined_atom::value);
       },
       [=](caf::close_atom, const std::string& reason) {
         // server shutdown: the session says why and closes (joined or not)
@@ -102,6 +103,16 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
 }
 
 namespace {
+
+/// Arms the sweep timer unless it is pending already.
+void arm_sweep(acceptor_actor* self, std::chrono::seconds interval) {
+  if (self->state.sweep_armed)
+    return;
+  self->state.sweep_armed = true;
+  // Anonymous: a timer message that names its own receiver as sender kept
+  // a terminated acceptor from being freed (LeakSanitizer, broker suite).
+  caf::delayed_anon_send(caf::actor{self}, interval, sweep_atom::value);
+}
 
 /// Closes a connection refused before any byte was read; counted for the
 /// next summary line instead of a line each.
@@ -155,7 +166,6 @@ caf::behavior acceptor(acceptor_actor* self,
     if (st.stopping && st.live == 0)
       self->quit();
   });
-  self->delayed_send(self, ctx->refusal_log_interval, sweep_atom::value);
   return {
       [=](caf::open_atom, const std::string& host,
           uint16_t port) -> caf::result<uint16_t> {
@@ -170,6 +180,7 @@ caf::behavior acceptor(acceptor_actor* self,
       [=](const caf::io::new_connection_msg& msg) {
         auto& st = self->state;
         auto address = self->remote_addr(msg.handle);
+        arm_sweep(self, ctx->refusal_log_interval); // a refusal or a source
         if (st.live >= ctx->max_connections)
           return refuse(self, msg.handle, address, "server full");
         if (st.unjoined >= ctx->max_unjoined)
@@ -185,10 +196,10 @@ caf::behavior acceptor(acceptor_actor* self,
         if (!src->second.connects.try_take(1, now))
           return refuse(self, msg.handle, address,
                         "connecting too fast from one address");
-        auto conn = self->fork(connection, msg.handle, ctx, caf::actor{self});
+        auto conn = self->fork(connection, msg.handle, ctx, self->address());
         self->monitor(conn);
         st.conns.emplace(conn.address(),
-                         acceptor_state::conn_info{conn, address, false});
+                         acceptor_state::conn_info{address, false});
         ++src->second.unjoined;
         ++st.unjoined;
         ++st.live;
@@ -214,7 +225,9 @@ caf::behavior acceptor(acceptor_actor* self,
             i = st.sources.erase(i);
           else
             ++i;
-        self->delayed_send(self, ctx->refusal_log_interval, sweep_atom::value);
+        st.sweep_armed = false;
+        if (!st.sources.empty())
+          arm_sweep(self, ctx->refusal_log_interval);
       },
       [=](caf::get_atom) { return self->state.live; },
       [=](caf::close_atom, const std::string& reason) {
@@ -225,7 +238,8 @@ caf::behavior acceptor(acceptor_actor* self,
         self->close_all(); // the doorman: no new connections
         CHAT_LOG(info, "closing " << st.live << " connections");
         for (auto& kvp : st.conns)
-          self->send(kvp.second.connection, caf::close_atom::value, reason);
+          if (auto conn = caf::actor_cast<caf::actor>(kvp.first))
+            self->send(conn, caf::close_atom::value, reason);
         if (st.live == 0)
           self->quit();
       },

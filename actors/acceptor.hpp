@@ -19,7 +19,8 @@
 // max_unjoined not yet joined, per source address at most
 // max_unjoined_per_address unjoined and a token bucket of connects.
 // Refused connections are closed at once and summed up in one log line per
-// refusal_log_interval.
+// refusal_log_interval. The sweep timer runs only while there is something
+// to sweep or report: an idle server has no timer.
 
 #include <chrono>
 #include <cstdint>
@@ -59,7 +60,6 @@ struct acceptor_state {
     net::token_bucket connects;
   };
   struct conn_info {
-    caf::actor connection;
     std::string address;
     bool joined = false;
   };
@@ -68,7 +68,10 @@ struct acceptor_state {
   uint32_t unjoined = 0;
   uint64_t refused = 0;
   bool stopping = false; ///< closing every connection, then quitting
+  bool sweep_armed = false; ///< a sweep timer is pending
   std::unordered_map<std::string, source> sources;
+  /// By connection (weak: a connection and its acceptor must not keep each
+  /// other alive).
   std::unordered_map<caf::actor_addr, conn_info> conns;
   std::map<std::string, uint64_t> refusals; ///< reason -> count, this interval
   std::map<std::string, uint64_t> refused_by_address; ///< this interval
@@ -84,6 +87,6 @@ caf::behavior acceptor(acceptor_actor* self,
 /// The broker of one client connection (forked by the acceptor).
 caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                          std::shared_ptr<const server_context> ctx,
-                         caf::actor acceptor);
+                         caf::actor_addr acceptor);
 
 } // namespace actors

@@ -161,7 +161,11 @@ bool charge_frame(session_actor* self, const net::frame& f) {
   auto& st = self->state;
   auto cost = frame_cost(f.type);
   if (cost == 0 || st.frames.try_take(cost, self->clock().now())) {
-    st.frame_strikes = 0;
+    // Drops are forgiven only once the client has slowed down (half the
+    // burst is back): a flooder whose frames trickle through as tokens
+    // accrue must not reset its count with each one.
+    if (st.frames.has(st.settings->frame_burst / 2))
+      st.frame_strikes = 0;
     return true;
   }
   auto& cfg = *st.settings;

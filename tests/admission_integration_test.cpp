@@ -110,7 +110,7 @@ CAF_TEST(partial hellos hold little memory and go at the hard deadline) {
   auto held = rss_kib(srv.proc->pid()) - before;
   CAF_MESSAGE(n << " unjoined connections with 3 KB of HELLO each: +" << held
                 << " KiB, " << held / n << " KiB each");
-  CAF_CHECK_LESS(held / n, 32);
+  CHECK_RSS_LESS(held / n, 32);
   // a HELLO over the pre-join limit is refused at its length field
   raw_client big{srv.port};
   CAF_REQUIRE(big.handshake());

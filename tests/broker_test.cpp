@@ -103,6 +103,12 @@ struct fixture : test_node_fixture<> {
       anon_send_exit(acc, caf::exit_reason::kill);
     anon_send_exit(reg, caf::exit_reason::user_shutdown);
     drain();
+    // A pending timer holds its receiver: let every timer of the dead
+    // actors fire (none of them re-arms).
+    for (int i = 0; i < 10 && !sched.clock().schedule().empty(); ++i) {
+      advance_time(std::chrono::seconds{10});
+      drain();
+    }
   }
 
   /// Spawns the acceptor and makes it listen on the virtual port.

@@ -136,7 +136,7 @@ struct fixture {
   void check(const outcome& res) {
     CAF_CHECK(!res.bystanders_lost);
     CAF_CHECK_GREATER(res.samples, 10u);
-    CAF_CHECK_LESS(res.growth_kib, max_growth_kib);
+    CHECK_RSS_LESS(res.growth_kib, max_growth_kib);
     CAF_CHECK_LESS(res.p99_ms, max_p99_ms);
     CAF_CHECK(res.flood.closed);
     CAF_REQUIRE(res.flood.fatal);
@@ -204,7 +204,7 @@ CAF_TEST(input is back pressured even with an unlimited frame budget) {
   x.join("mallory");
   auto res = run(x, repeated(net::ping{42}));
   CAF_CHECK(!res.bystanders_lost);
-  CAF_CHECK_LESS(res.growth_kib, max_growth_kib);
+  CHECK_RSS_LESS(res.growth_kib, max_growth_kib);
 }
 
 CAF_TEST(twenty plays in one write start at most max streams) {
