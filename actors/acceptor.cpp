@@ -69,7 +69,17 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
         if (in->halted && !in->closing && in->unprocessed < bound) {
           in->halted = false;
           self->trigger(hdl);
+          // Seen under load (ASan, two cores busy): a resume right after a
+          // halt was sometimes lost inside CAF's multiplexer and the socket
+          // stayed unread with the session idle. Re-asserting it once, in a
+          // later loop iteration, costs one timer per resume.
+          caf::delayed_anon_send(caf::actor{self}, std::chrono::milliseconds{50},
+                                 resume_atom::value);
         }
+      },
+      [=](resume_atom) {
+        if (!in->halted && !in->closing)
+          self->trigger(hdl);
       },
       [=](caf::io::data_transferred_msg& msg) {
         self->send(sess, sent_atom::value, static_cast<uint64_t>(msg.written));

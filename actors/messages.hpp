@@ -31,6 +31,8 @@ using backlog_atom = caf::atom_constant<caf::atom("backlog")>;
 /// outbound budget -> session: the server is over its budget and yours is
 /// the largest backlog: close.
 using shed_atom = caf::atom_constant<caf::atom("shed")>;
+/// connection: re-assert reading after a resume (see acceptor.cpp).
+using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// connection: the linger after a close is over.
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 /// session timers
