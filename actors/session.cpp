@@ -276,7 +276,10 @@ void handle_send(session_actor* self, const net::frame& f) {
                           "' dropped: sending too fast, slow down",
                       false, msg->id);
   }
-  st.strikes = 0;
+  // As for the frame budget: refusals are forgiven only once the client has
+  // slowed down, not by each message that trickles through.
+  if (st.messages.has(st.settings->message_burst / 2))
+    st.strikes = 0;
   self->send(st.registry, route_atom::value, st.name, std::move(msg->to),
              msg->id, std::move(msg->envelope));
 }

@@ -606,6 +606,25 @@ CAF_TEST(the byte budget limits large messages) {
   CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 4u);
 }
 
+CAF_TEST(a sender that trickles through as tokens accrue is still closed) {
+  // Each second one message passes and one is refused: the refusals add
+  // up, because a pass with an almost empty bucket forgives nothing.
+  cfg.message_rate = 1;
+  cfg.message_burst = 3;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  uint32_t id = 0;
+  for (int i = 0; i < 3; ++i)
+    send_frame(alice, msg_to("bob", ++id));
+  for (int second = 0; second < 5 && conn(alice).closes == 0; ++second) {
+    advance_time(1s);
+    drain();
+    send_frame(alice, msg_to("bob", ++id)); // passes
+    send_frame(alice, msg_to("bob", ++id)); // refused
+  }
+  check_fatal_close(alice, net::errc::rate_limited);
+}
+
 CAF_TEST(more strikes than the burst disconnect) {
   cfg.message_rate = 1;
   cfg.message_burst = 3;
