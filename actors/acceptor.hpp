@@ -38,7 +38,7 @@ namespace actors {
 
 /// What every connection of one server shares (immutable after start).
 struct server_context {
-  caf::actor registry;
+  registry_actor registry;
   catalog_actor catalog;
   std::shared_ptr<const session_settings> settings;
   net::tls_context tls;

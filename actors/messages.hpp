@@ -2,10 +2,6 @@
 
 // Actor-to-actor vocabulary of the server that is not a wire frame.
 
-#include <memory>
-#include <vector>
-
-#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/atom.hpp>
 
 namespace actors {
@@ -39,13 +35,4 @@ using linger_atom = caf::atom_constant<caf::atom("linger")>;
 using handshake_atom = caf::atom_constant<caf::atom("handshake")>;
 using idle_atom_t = caf::atom_constant<caf::atom("idlecheck")>;
 
-/// A complete, already encoded frame shared by many recipients (encode once,
-/// fan out). Immutable once built.
-struct shared_frame {
-  std::shared_ptr<const std::vector<char>> bytes;
-};
-
 } // namespace actors
-
-// shared_frame is passed within one process only; it is never serialized.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::shared_frame)

@@ -57,7 +57,7 @@ outbound_budget_actor::behavior_type outbound_budget(self_ptr self,
   self->set_down_handler(
       [=](const caf::down_msg& msg) { forget(self, msg.source); });
   return {
-      [=](backlog_atom, const caf::actor& session, uint64_t bytes) {
+      [=](backlog_atom, const shed_sink& session, uint64_t bytes) {
         auto& st = self->state;
         auto [i, fresh] = st.sessions.try_emplace(session.address());
         if (fresh) {
@@ -67,7 +67,7 @@ outbound_budget_actor::behavior_type outbound_budget(self_ptr self,
         st.total = st.total - i->second.backlog + bytes;
         i->second.backlog = bytes;
         if (bytes == 0 && !i->second.shed) {
-          self->demonitor(session);
+          self->demonitor(session.address());
           st.sessions.erase(i);
           return;
         }

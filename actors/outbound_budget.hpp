@@ -11,7 +11,6 @@
 #include <cstdint>
 #include <unordered_map>
 
-#include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
@@ -21,19 +20,21 @@
 
 namespace actors {
 
+/// What the budget tells a session that must shed: `shed_atom` (close with
+/// `overloaded`).
+using shed_sink = caf::typed_actor<caf::reacts_to<shed_atom>>;
+
 /// The budget's interface.
 /// - `(backlog_atom, session, bytes)`: this session now has `bytes` unsent
 ///   (0 when drained or closing). The first report monitors the session.
 using outbound_budget_actor = caf::typed_actor<
-    caf::reacts_to<backlog_atom, caf::actor, uint64_t>>;
-
-/// What a session receives when it must shed: `shed_atom`.
+    caf::reacts_to<backlog_atom, shed_sink, uint64_t>>;
 
 struct outbound_budget_state {
   static inline const char* name = "outbound_budget";
 
   struct entry {
-    caf::actor session;
+    shed_sink session;
     uint64_t backlog = 0;
     bool shed = false; ///< told already; its bytes go when it closes
   };

@@ -13,14 +13,11 @@ namespace actors {
 
 namespace {
 
-shared_frame share(std::vector<char> bytes) {
-  return shared_frame{
-      std::make_shared<const std::vector<char>>(std::move(bytes))};
-}
+using self_ptr = registry_actor::stateful_pointer<registry_state>;
 
 /// Encodes the pending batch once and hands it to every announced member,
 /// then gives each waiting joiner one shared snapshot.
-void flush(registry_actor* self) {
+void flush(self_ptr self) {
   auto& st = self->state;
   st.flush_scheduled = false;
   auto has_audience =
@@ -40,7 +37,7 @@ void flush(registry_actor* self) {
       }
     }
     st.pending.clear();
-    auto frame = share(net::encode_frame(delta));
+    auto frame = net::encoded<net::directory>{delta};
     ++st.deltas_sent;
     for (auto& [name, e] : st.entries)
       if (e.announced)
@@ -52,7 +49,7 @@ void flush(registry_actor* self) {
     snap.joined.reserve(st.entries.size());
     for (auto& [name, e] : st.entries)
       snap.joined.push_back(e.info);
-    auto frame = share(net::encode_frame(snap));
+    auto frame = net::encoded<net::directory>{snap};
     ++st.snapshots_sent;
     for (auto& name : st.joiners) {
       auto i = st.entries.find(name);
@@ -65,7 +62,7 @@ void flush(registry_actor* self) {
   }
 }
 
-void schedule_flush(registry_actor* self) {
+void schedule_flush(self_ptr self) {
   auto& st = self->state;
   if (st.settings.coalesce.count() == 0) {
     flush(self);
@@ -75,12 +72,12 @@ void schedule_flush(registry_actor* self) {
   }
 }
 
-void remove_entry(registry_actor* self, const std::string& name) {
+void remove_entry(self_ptr self, const std::string& name) {
   auto& st = self->state;
   auto i = st.entries.find(name);
   if (i == st.entries.end())
     return;
-  self->demonitor(i->second.session);
+  self->demonitor(i->second.session.address());
   st.names_by_session.erase(i->second.session.address());
   st.names_by_key.erase(i->second.key);
   st.entries.erase(i);
@@ -95,7 +92,8 @@ void remove_entry(registry_actor* self, const std::string& name) {
 
 } // namespace
 
-caf::behavior registry(registry_actor* self, registry_settings settings) {
+registry_actor::behavior_type registry(self_ptr self,
+                                       registry_settings settings) {
   self->state.settings = settings;
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
@@ -107,7 +105,7 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
   });
   return {
       [=](caf::join_atom, net::peer_info& info,
-          caf::actor& session) -> caf::result<caf::ok_atom> {
+          registry_member& session) -> caf::result<caf::ok_atom> {
         auto& st = self->state;
         if (auto err = validate_name(info.name, st.settings.max_name_length))
           return err;
@@ -150,26 +148,34 @@ caf::behavior registry(registry_actor* self, registry_settings settings) {
             i->second.session.address() == self->current_sender())
           remove_entry(self, name);
       },
-      [=](route_atom, const std::string& from, const std::string& to,
-          uint32_t id, net::bytes& envelope) {
+      [=](route_atom, const std::string& to, uint32_t id,
+          net::bytes& envelope) {
         auto& st = self->state;
+        // The sender is named by who it is, never by what it claims.
+        auto s = st.names_by_session.find(
+            caf::actor_cast<caf::actor_addr>(self->current_sender()));
+        if (s == st.names_by_session.end())
+          return; // not (or no longer) a member
+        auto& from = st.entries.at(s->second);
         auto reply_error = [&](std::string text) {
-          net::error_frame err{static_cast<uint8_t>(net::errc::unknown_peer),
-                               id, false, std::move(text)};
-          self->send(caf::actor_cast<caf::actor>(self->current_sender()), err);
+          self->send(from.session,
+                     net::error_frame{
+                         static_cast<uint8_t>(net::errc::unknown_peer), id,
+                         false, std::move(text)});
         };
-        if (to == from)
+        if (to == from.info.name)
           return reply_error("you cannot send a message to yourself");
         auto i = st.entries.find(to);
         if (i == st.entries.end())
           return reply_error("unknown recipient '" + to + "' (not online)");
         // The sender's session and the message id travel along, so a busy
         // recipient can refuse it to the sender directly.
-        self->send(i->second.session, net::deliver{from, std::move(envelope)},
-                   caf::actor_cast<caf::actor>(self->current_sender()), id);
+        self->send(i->second.session,
+                   net::deliver{from.info.name, std::move(envelope)},
+                   error_sink{from.session}, id);
       },
       [=](caf::flush_atom) { flush(self); },
-      [=](caf::get_atom) {
+      [=](caf::get_atom) -> std::vector<std::string> {
         std::vector<std::string> names;
         for (auto& kvp : self->state.entries)
           names.push_back(kvp.first);

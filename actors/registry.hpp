@@ -1,23 +1,12 @@
 #pragma once
 
 // The registry: the only owner of name -> (session, X25519 key, Ed25519 key).
-//
-// session -> registry
-//   (join_atom, peer_info, actor session) -> ok_atom | error(bad_name,
-//       name_taken, server_full). The registry monitors the session. A
-//       name is taken when an online name has the same uniqueness_key
-//       (case, width and confusable variants: "ALICE" vs "alice").
-//   (leave_atom, name)                 remove the sender's entry (QUIT)
-//   (route_atom, from, to, id, bytes)  forward `deliver{from, envelope}` to
-//       the session of `to`; an `error_frame` (unknown_peer) goes back to
-//       the sender when `to` is not online.
-// registry -> session
-//   shared_frame   an encoded directory frame: the snapshot for a joiner,
-//                  or a coalesced delta (left, joined) for everyone else
-//   deliver        an envelope for this session's user
-//   error_frame    a routing error (ref = the send_message id)
-// Sessions that die without QUIT are removed via down_msg. Join/leave events
-// are batched for `coalesce` and each batch is encoded once for everyone.
+// Sessions join, leave and route envelopes through it; it pushes the
+// directory to its members. Sessions that die without QUIT are removed via
+// down_msg. Join/leave events are batched for `coalesce` and each batch is
+// encoded once for everyone (encode once, fan out). Every message is a
+// value registered with CAF (actors/type_ids.hpp), so members could live on
+// another node.
 
 #include <chrono>
 #include <cstdint>
@@ -26,14 +15,47 @@
 #include <unordered_set>
 #include <vector>
 
-#include <caf/actor.hpp>
 #include <caf/actor_addr.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/messages.hpp"
+#include "net/encoded.hpp"
 #include "net/messages.hpp"
 
 namespace actors {
+
+/// Whoever may be told that a request of theirs failed (a session).
+/// - `net::error_frame`: e.g. unknown_peer or recipient_busy, ref = the id
+///   of the SEND it answers.
+using error_sink = caf::typed_actor<caf::reacts_to<net::error_frame>>;
+
+/// What the registry sends to a member (a session).
+/// - `encoded<directory>`: the snapshot for a joiner, or a coalesced delta
+///   (left, joined) for everyone else; one encoding shared by all.
+/// - `(deliver, sender, id)`: an envelope for this member's user; a member
+///   that cannot take it tells `sender` (recipient_busy, ref = id).
+using registry_member = error_sink::extend<
+    caf::reacts_to<net::encoded<net::directory>>,
+    caf::reacts_to<net::deliver, error_sink, uint32_t>>;
+
+/// The registry's interface.
+/// - `(join_atom, info, member)` -> `ok_atom`, or an error: bad_name,
+///   name_taken (an online name has the same uniqueness_key: case, width
+///   and confusable variants), server_full. The registry monitors the member.
+/// - `(leave_atom, name)`: the sender's own entry goes (QUIT).
+/// - `(route_atom, to, id, envelope)`: `deliver{from, envelope}` to the
+///   member `to`, where `from` is the sender's joined name; unknown_peer
+///   back to the sender when `to` is not online. Ignored from non-members.
+/// - `get_atom` -> the online names, sorted.
+/// - `flush_atom`: the registry's own batching timer.
+using registry_actor = caf::typed_actor<
+    caf::replies_to<caf::join_atom, net::peer_info,
+                    registry_member>::with<caf::ok_atom>,
+    caf::reacts_to<caf::leave_atom, std::string>,
+    caf::reacts_to<route_atom, std::string, uint32_t, net::bytes>,
+    caf::replies_to<caf::get_atom>::with<std::vector<std::string>>,
+    caf::reacts_to<caf::flush_atom>>;
 
 struct registry_settings {
   uint32_t max_clients = 10000;
@@ -44,7 +66,7 @@ struct registry_settings {
 
 struct registry_state {
   struct entry {
-    caf::actor session;
+    registry_member session;
     net::peer_info info;
     bool announced = false; ///< has received its snapshot
     std::string key;        ///< uniqueness_key(name)
@@ -68,9 +90,12 @@ struct registry_state {
   static inline const char* name = "registry";
 };
 
-using registry_actor = caf::stateful_actor<registry_state>;
+/// The implementation type of the registry (tests reach its state).
+using registry_impl = registry_actor::stateful_base<registry_state>;
 
 /// Spawn with `sys.spawn(registry, settings)`.
-caf::behavior registry(registry_actor* self, registry_settings settings);
+registry_actor::behavior_type
+registry(registry_actor::stateful_pointer<registry_state> self,
+         registry_settings settings);
 
 } // namespace actors

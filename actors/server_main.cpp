@@ -13,6 +13,7 @@
 #include "actors/catalog_actor.hpp"
 #include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
+#include "actors/type_ids.hpp"
 #include "config/server_options.hpp"
 #include "net/certificate.hpp"
 #include "net/log.hpp"
@@ -80,6 +81,7 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   caf::actor_system_config cfg;
   cfg.load<caf::io::middleman>();
+  cfg.add_message_types<caf::id_block::chatroom>();
   auto threads = opts->scheduler_threads;
   if (threads == 0)
     threads = std::max(1u, std::thread::hardware_concurrency());

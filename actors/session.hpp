@@ -1,20 +1,20 @@
 #pragma once
 
 // One session per connection: the protocol state machine
-//   handshake (TLS, then HELLO) -> joined -> closing
-// It owns the connection's TLS channel and frame decoder, so the broker
-// (on CAF's single multiplexer thread) only moves bytes.
-//
-// connection -> session: (recv_atom, bytes) | (sent_atom, n) | closed_atom
-// session -> connection: (write_atom, bytes) | (consumed_atom, n) | close_atom
-//   consumed_atom reports input bytes processed; the connection stops
-//   reading while more than max_unprocessed_input are not (back-pressure).
-// session <-> registry:  see actors/registry.hpp
-// registry -> session:   shared_frame | deliver | error_frame
-// session <-> catalog:    video_list_request, play_request (docs/video.md)
-// video_stream -> session: play_started | outgoing_video_frame | video_end
-// session <-> outbound budget: (backlog_atom, self, bytes) | shed_atom
+//   handshake (TLS, then HELLO) -> joining -> joined -> closing
+// over typed messages. Bytes go through one net::frame_channel (TLS and
+// framing); limits and back-pressure are value types (net::rate_limit,
+// net::input_credit, net::output_backlog); video streams are child actors.
+// The connection broker, on CAF's single multiplexer thread, only moves
+// bytes:
+//   session -> connection: (write_atom, bytes) | (consumed_atom, n) |
+//                          close_atom
+//   consumed_atom reports input processed; the connection stops reading
+//   while more than max_unprocessed_input are not (back-pressure).
+// session -> registry: see actors/registry.hpp
+// session <-> catalog: video_list_request, play_request (docs/video.md)
 // session -> video_stream: video_ack | video_control (by stream id)
+// session -> outbound budget: (backlog_atom, self, bytes)
 
 #include <chrono>
 #include <cstdint>
@@ -25,15 +25,17 @@
 
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
-#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
 
 #include "actors/catalog_actor.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbound_budget.hpp"
+#include "actors/registry.hpp"
 #include "actors/video_stream.hpp"
-#include "net/frame.hpp"
-#include "net/tls_channel.hpp"
-#include "net/token_bucket.hpp"
+#include "net/flow_control.hpp"
+#include "net/frame_channel.hpp"
+#include "net/rate_limit.hpp"
 
 namespace actors {
 
@@ -71,52 +73,59 @@ struct session_settings {
   uint32_t max_streams = 2; ///< concurrent playbacks per session
 };
 
+/// A session's interface: what the registry, the video streams and the
+/// outbound budget send it (registry_member, video_sink, shed_sink), plus:
+/// - `(recv_atom, bytes)`: connection -> session, bytes read from the socket.
+/// - `(sent_atom, n)`: connection -> session, n bytes reached the socket.
+/// - `closed_atom`: connection -> session, the peer closed the socket.
+/// - `handshake_atom`, `idle_atom_t`: the session's own timers.
+using session_actor = registry_member::extend_with<video_sink, shed_sink>::extend<
+    caf::reacts_to<recv_atom, std::vector<char>>,
+    caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>,
+    caf::reacts_to<handshake_atom>, caf::reacts_to<idle_atom_t>>;
+
 struct session_state {
   enum class phase { handshake, joining, joined, closing };
 
-  explicit session_state(caf::local_actor*) : decoder(0) {
+  explicit session_state(caf::local_actor*) {
     // nop
   }
 
   std::shared_ptr<const session_settings> settings;
+  /// The broker that owns the socket (untyped, as CAF 0.17 forks brokers;
+  /// the session reaches it with anon_send).
   caf::actor connection;
-  caf::actor registry;
+  registry_actor registry;
   catalog_actor catalog; ///< may be invalid: no videos served
-  std::map<uint32_t, video_stream_actor> streams;
-  uint32_t next_stream_id = 1;
-  uint64_t frames_skipped = 0; ///< video frames dropped for a slow reader
-  std::optional<net::tls_channel> tls; ///< empty only in plain test mode
-  net::frame_decoder decoder;
+  std::optional<net::frame_channel> channel; ///< set by the factory
   phase current = phase::handshake;
-  std::string name;
-  std::string peer;          ///< for log lines
-  uint64_t bytes_queued = 0; ///< handed to the connection
-  uint64_t bytes_sent = 0;   ///< confirmed written to the socket
-  net::token_bucket messages;  ///< SEND frames
-  net::token_bucket bytes;     ///< envelope bytes
-  net::token_bucket frames;    ///< every frame, weighted by type
-  uint32_t strikes = 0;        ///< messages refused by the rate limit in a row
-  uint32_t frame_strikes = 0;  ///< frames dropped over budget in a row
-  uint64_t unreported_input = 0; ///< processed, not yet told the connection
-  uint64_t reported_backlog = 0; ///< last told the outbound budget
+  std::string user; ///< the joined user's name
+  std::string peer; ///< address:port, for log lines
+  net::rate_limit messages; ///< SEND frames
+  net::token_bucket bytes;  ///< envelope bytes (refusals count as messages')
+  net::rate_limit frames;   ///< every frame, weighted by type
+  net::input_credit input;
+  net::output_backlog output;
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
-  caf::actor_clock::time_point last_progress; ///< the socket took bytes
+  std::map<uint32_t, video_stream_actor> streams; ///< invalid: starting
+  uint32_t next_stream_id = 1;
+  uint64_t frames_skipped = 0; ///< video frames dropped for a slow reader
 
-  uint64_t backlog() const {
-    return bytes_queued - bytes_sent;
-  }
-
-  static inline const char* name_ = "session";
+  static inline const char* name = "session";
 };
 
-using session_actor = caf::stateful_actor<session_state>;
+/// The implementation type of a session (tests reach its state).
+using session_impl = session_actor::stateful_base<session_state>;
 
-/// Spawns the session of one connection. Without `tls` the session speaks
-/// plain frames (actor-level tests only; the server always passes TLS).
-caf::behavior session(session_actor* self, caf::actor connection,
-                      caf::actor registry, catalog_actor catalog,
-                      std::shared_ptr<const session_settings> settings,
-                      std::optional<net::tls_context> tls, std::string peer);
+/// What a session's handlers get as `self`.
+using session_ptr = session_actor::stateful_pointer<session_state>;
+
+/// Spawns the session of one connection, speaking through `channel`: a
+/// server TLS channel in the server, a plain one in actor-level tests.
+session_actor::behavior_type
+session(session_ptr self, caf::actor connection, registry_actor registry, catalog_actor catalog,
+        std::shared_ptr<const session_settings> settings,
+        net::frame_channel channel, std::string peer);
 
 } // namespace actors

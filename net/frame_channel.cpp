@@ -38,11 +38,12 @@ bool frame_channel::feed(const char* data, size_t n) {
   bool ok = tls_->feed(data, n);
   // Plaintext that arrived before a TLS failure is still decoded: a QUIT
   // often shares a read with close_notify or a reset.
-  tls_->read_plaintext(plain_in_);
-  if (!plain_in_.empty()) {
-    decoder_.feed(plain_in_.data(), plain_in_.size());
-    plain_in_.clear();
-  }
+  // A fresh vector takes the channel's buffer (a swap), so an idle
+  // connection keeps no plaintext buffer.
+  std::vector<char> plain;
+  tls_->read_plaintext(plain);
+  if (!plain.empty())
+    decoder_.feed(plain.data(), plain.size());
   return ok && !failed();
 }
 

@@ -55,9 +55,12 @@ public:
   /// Queues a frame for `msg`.
   template <class T>
   void send(const T& msg) {
-    scratch_.clear();
-    append_frame(scratch_, msg);
-    send_encoded(scratch_.data(), scratch_.size());
+    // One encoding buffer per thread, not per channel: an idle connection
+    // holds no buffer of its own.
+    thread_local std::vector<char> scratch;
+    scratch.clear();
+    append_frame(scratch, msg);
+    send_encoded(scratch.data(), scratch.size());
   }
 
   /// Queues already encoded frames (encode once, send to many).
@@ -109,9 +112,7 @@ private:
 
   std::optional<tls_channel> tls_;
   frame_decoder decoder_;
-  std::vector<char> plain_in_; ///< decrypted, not yet decoded
-  std::vector<char> out_;      ///< plain mode: bytes to send
-  std::vector<char> scratch_;  ///< encoding buffer, reused
+  std::vector<char> out_; ///< plain mode: bytes to send
   bool closed_ = false;
 };
 

@@ -83,7 +83,7 @@ struct fixture : test_node_fixture<> {
   temp_dir dir;
   net::server_credentials creds = credentials(dir.path() + "/data");
   net::tls_context client_ctx = *net::tls_context::client();
-  caf::actor reg;
+  registry_actor reg;
   caf::actor acc;
   accept_handle acc_hdl = accept_handle::from_int(1);
   int64_t next_conn = 1;
@@ -241,7 +241,7 @@ struct fixture : test_node_fixture<> {
 
   std::vector<std::string> online() {
     std::vector<std::string> names;
-    for (auto& kvp : deref<registry_actor>(reg).state.entries)
+    for (auto& kvp : deref<registry_impl>(reg).state.entries)
       names.push_back(kvp.first);
     std::sort(names.begin(), names.end());
     return names;

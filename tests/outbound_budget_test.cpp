@@ -15,7 +15,9 @@ struct fake_session_state {
   static inline const char* name = "fake_session";
 };
 
-caf::behavior fake_session(caf::stateful_actor<fake_session_state>* self) {
+using fake_session_impl = shed_sink::stateful_base<fake_session_state>;
+
+shed_sink::behavior_type fake_session(fake_session_impl* self) {
   return {
       [=](shed_atom) { ++self->state.sheds; },
   };
@@ -23,7 +25,7 @@ caf::behavior fake_session(caf::stateful_actor<fake_session_state>* self) {
 
 struct fixture : test_coordinator_fixture<> {
   outbound_budget_actor budget;
-  std::vector<caf::actor> sessions;
+  std::vector<shed_sink> sessions;
 
   fixture() {
     budget = sys.spawn(outbound_budget, uint64_t{1000});
@@ -45,7 +47,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   int sheds(size_t i) {
-    return deref<caf::stateful_actor<fake_session_state>>(sessions[i])
+    return deref<fake_session_impl>(sessions[i])
         .state.sheds;
   }
 

@@ -1,15 +1,15 @@
 #pragma once
 
-// A stand-in for a session in actor-level tests: records what the registry
-// sends, decoding shared directory frames with the real codec.
+// A stand-in for a session in actor-level tests: a registry_member that
+// records what the registry sends, decoding directory frames with the real
+// codec.
 
 #include <string>
 #include <vector>
 
 #include <caf/all.hpp>
 
-#include "actors/messages.hpp"
-#include "net/frame.hpp"
+#include "actors/registry.hpp"
 #include "net/messages.hpp"
 
 namespace test_support {
@@ -23,25 +23,29 @@ struct recorder_state {
   static inline const char* name = "recorder";
 };
 
-inline caf::behavior recorder(caf::stateful_actor<recorder_state>* self) {
+/// A registry member plus one test command: `(join_atom, info, registry)`
+/// joins `registry` the way a session does, with a request.
+using recorder_actor = actors::registry_member::extend<
+    caf::reacts_to<caf::join_atom, net::peer_info, actors::registry_actor>>;
+
+using recorder_impl = recorder_actor::stateful_base<recorder_state>;
+
+inline recorder_actor::behavior_type
+recorder(recorder_actor::stateful_pointer<recorder_state> self) {
   return {
-      [=](const actors::shared_frame& f) {
-        net::frame_decoder dec{1 << 24};
-        CAF_REQUIRE(dec.feed(f.bytes->data(), f.bytes->size()));
-        auto fr = dec.next();
-        CAF_REQUIRE(fr);
-        auto d = net::decode_payload<net::directory>(*fr);
+      [=](const net::encoded<net::directory>& f) {
+        auto d = f.decode();
         CAF_REQUIRE(d);
         self->state.directories.push_back(std::move(*d));
       },
-      [=](net::deliver& d, const caf::actor&, uint32_t) {
+      [=](net::deliver& d, const actors::error_sink&, uint32_t) {
         self->state.delivered.push_back(std::move(d));
       },
       [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
-      // test command: join `reg` the way a session does, with a request
-      [=](caf::join_atom, net::peer_info& info, const caf::actor& reg) {
+      [=](caf::join_atom, net::peer_info& info,
+          const actors::registry_actor& reg) {
         self->request(reg, caf::infinite, caf::join_atom::value,
-                      std::move(info), caf::actor{self})
+                      std::move(info), actors::registry_member{self})
             .then([=](caf::ok_atom) { ++self->state.joins_ok; },
                   [=](caf::error& err) {
                     self->state.join_errors.push_back(std::move(err));

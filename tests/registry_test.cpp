@@ -16,7 +16,7 @@ net::peer_info peer(const std::string& name, uint8_t k = 1) {
 }
 
 struct fixture : test_coordinator_fixture<> {
-  caf::actor reg;
+  registry_actor reg;
 
   fixture() {
     registry_settings s;
@@ -30,20 +30,20 @@ struct fixture : test_coordinator_fixture<> {
     anon_send_exit(reg, caf::exit_reason::user_shutdown);
   }
 
-  caf::actor client() {
+  recorder_actor client() {
     return sys.spawn(recorder);
   }
 
-  recorder_state& st(const caf::actor& a) {
-    return deref<caf::stateful_actor<recorder_state>>(a).state;
+  recorder_state& st(const recorder_actor& a) {
+    return deref<recorder_impl>(a).state;
   }
 
-  void join(const caf::actor& who, net::peer_info info) {
+  void join(const recorder_actor& who, net::peer_info info) {
     self->send(who, caf::join_atom::value, std::move(info), reg);
     run();
   }
 
-  net::errc last_join_error(const caf::actor& who) {
+  net::errc last_join_error(const recorder_actor& who) {
     auto& errs = st(who).join_errors;
     CAF_REQUIRE(!errs.empty());
     return net::code_of(errs.back());
@@ -51,7 +51,7 @@ struct fixture : test_coordinator_fixture<> {
 
   names online() {
     names result;
-    for (auto& kvp : deref<registry_actor>(reg).state.entries)
+    for (auto& kvp : deref<registry_impl>(reg).state.entries)
       result.push_back(kvp.first);
     std::sort(result.begin(), result.end());
     return result;
@@ -158,9 +158,8 @@ CAF_TEST(routing reaches only the recipient) {
   join(alice, peer("alice"));
   join(bob, peer("bob"));
   join(carol, peer("carol"));
-  inject((route_atom, std::string, std::string, uint32_t, net::bytes),
-         from(alice).to(reg).with(route_atom::value, std::string{"alice"},
-                                  std::string{"bob"}, uint32_t{1},
+  inject((route_atom, std::string, uint32_t, net::bytes),
+         from(alice).to(reg).with(route_atom::value, std::string{"bob"}, uint32_t{1},
                                   net::bytes{1, 2, 3}));
   run();
   CAF_REQUIRE_EQUAL(st(bob).delivered.size(), 1u);
@@ -178,9 +177,8 @@ CAF_TEST(several recipients get one envelope each) {
   join(carol, peer("carol"));
   uint32_t id = 10;
   for (auto to : {"bob", "carol"})
-    inject((route_atom, std::string, std::string, uint32_t, net::bytes),
-           from(alice).to(reg).with(route_atom::value, std::string{"alice"},
-                                    std::string{to}, id++,
+    inject((route_atom, std::string, uint32_t, net::bytes),
+           from(alice).to(reg).with(route_atom::value, std::string{to}, id++,
                                     net::bytes{static_cast<uint8_t>(id)}));
   run();
   CAF_CHECK_EQUAL(st(bob).delivered.size(), 1u);
@@ -196,9 +194,8 @@ CAF_TEST(unknown departed and self recipients get an error back) {
   anon_send_exit(bob, caf::exit_reason::kill);
   run();
   auto send_to = [&](std::string to, uint32_t id) {
-    inject((route_atom, std::string, std::string, uint32_t, net::bytes),
-           from(alice).to(reg).with(route_atom::value, std::string{"alice"},
-                                    std::move(to), id, net::bytes{1}));
+    inject((route_atom, std::string, uint32_t, net::bytes),
+           from(alice).to(reg).with(route_atom::value, std::move(to), id, net::bytes{1}));
     run();
   };
   send_to("nobody", 5);
@@ -220,7 +217,7 @@ CAF_TEST(case variants and confusables of an online name are taken) {
   registry_settings s;
   s.coalesce = std::chrono::milliseconds{0};
   auto wide = sys.spawn(registry, s);
-  auto join_wide = [&](const caf::actor& who, const std::string& name) {
+  auto join_wide = [&](const recorder_actor& who, const std::string& name) {
     self->send(who, caf::join_atom::value, peer(name), wide);
     run();
   };
@@ -254,9 +251,9 @@ CAF_TEST(case variants and confusables of an online name are taken) {
   run();
   join_wide(other, "ALICE");
   CAF_CHECK_EQUAL(st(other).joins_ok, 1);
-  CAF_CHECK_EQUAL(deref<registry_actor>(wide).state.entries.count("ALICE"),
+  CAF_CHECK_EQUAL(deref<registry_impl>(wide).state.entries.count("ALICE"),
                   1u);
-  CAF_CHECK_EQUAL(deref<registry_actor>(wide).state.names_by_key.size(), 2u);
+  CAF_CHECK_EQUAL(deref<registry_impl>(wide).state.names_by_key.size(), 2u);
   anon_send_exit(wide, caf::exit_reason::user_shutdown);
 }
 
@@ -276,7 +273,7 @@ CAF_TEST_FIXTURE_SCOPE_END()
 namespace {
 
 struct coalescing_fixture : test_coordinator_fixture<> {
-  caf::actor reg;
+  registry_actor reg;
   coalescing_fixture() {
     registry_settings s;
     s.max_clients = 1000;
@@ -286,15 +283,15 @@ struct coalescing_fixture : test_coordinator_fixture<> {
   ~coalescing_fixture() override {
     anon_send_exit(reg, caf::exit_reason::user_shutdown);
   }
-  recorder_state& st(const caf::actor& a) {
-    return deref<caf::stateful_actor<recorder_state>>(a).state;
+  recorder_state& st(const recorder_actor& a) {
+    return deref<recorder_impl>(a).state;
   }
   /// Delivers messages without firing timers: time moves only by advance().
   void drain() {
     sched.run();
   }
   registry_state& reg_state() {
-    return deref<registry_actor>(reg).state;
+    return deref<registry_impl>(reg).state;
   }
 };
 
@@ -312,7 +309,7 @@ CAF_TEST(a join storm is batched and encoded once per window) {
   drain();
   CAF_REQUIRE_EQUAL(st(first).directories.size(), 1u);
   // 100 clients join inside one window
-  std::vector<caf::actor> crowd;
+  std::vector<recorder_actor> crowd;
   for (int i = 0; i < 100; ++i) {
     auto c = sys.spawn(test_support::recorder);
     crowd.push_back(c);

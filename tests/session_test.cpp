@@ -14,8 +14,9 @@
 #include "net/messages.hpp"
 #include "tests/recorder.hpp"
 
-// The session in plain mode (no TLS), driven frame by frame. Its connection
-// is a recorder that decodes what the session writes; the registry is real.
+// The session over a plain frame channel (the test double of TLS), driven
+// frame by frame. Its connection is a recorder that decodes what the session
+// writes; the registry is real.
 
 using namespace actors;
 using namespace std::chrono_literals;
@@ -26,7 +27,7 @@ namespace {
 
 /// Records what a session hands to its connection.
 struct conn_state {
-  net::frame_decoder decoder{1 << 24};
+  net::frame_channel decoder = net::frame_channel::plain(1 << 24);
   std::vector<net::frame> frames;
   int closes = 0;
   size_t frames_at_close = 0; ///< frames decoded when close_atom arrived
@@ -66,7 +67,7 @@ struct watcher_state {
 };
 
 caf::behavior watcher(caf::stateful_actor<watcher_state>* self,
-                      caf::actor target) {
+                      caf::actor_addr target) {
   self->monitor(target);
   self->set_down_handler(
       [=](const caf::down_msg&) { self->state.down = true; });
@@ -122,15 +123,15 @@ bool contains(const std::string& haystack, const std::string& needle) {
 /// One client: its connection recorder, its session and a watcher on it.
 struct client {
   caf::actor conn;
-  caf::actor sess;
+  session_actor sess;
   caf::actor watch;
   net::identity id = net::identity::generate();
 };
 
 struct fixture : test_coordinator_fixture<> {
-  caf::actor reg;
+  registry_actor reg;
   session_settings cfg;
-  std::vector<caf::actor> spawned;
+  std::vector<caf::actor_addr> spawned;
 
   fixture() {
     registry_settings rs;
@@ -158,9 +159,11 @@ struct fixture : test_coordinator_fixture<> {
     c.conn = sys.spawn(conn_recorder);
     c.sess = sys.spawn(session, c.conn, reg, catalog_actor{},
                        std::make_shared<const session_settings>(cfg),
-                       std::optional<net::tls_context>{}, std::string{"test"});
-    c.watch = sys.spawn(watcher, c.sess);
-    spawned.insert(spawned.end(), {c.conn, c.sess, c.watch});
+                       net::frame_channel::plain(cfg.max_prejoin_frame_size),
+                       std::string{"test"});
+    c.watch = sys.spawn(watcher, c.sess.address());
+    spawned.insert(spawned.end(),
+                   {c.conn.address(), c.sess.address(), c.watch.address()});
     drain();
     return c;
   }
@@ -230,7 +233,7 @@ struct fixture : test_coordinator_fixture<> {
 
   std::vector<std::string> online() {
     std::vector<std::string> names;
-    for (auto& kvp : deref<registry_actor>(reg).state.entries)
+    for (auto& kvp : deref<registry_impl>(reg).state.entries)
       names.push_back(kvp.first);
     std::sort(names.begin(), names.end());
     return names;
@@ -706,29 +709,29 @@ CAF_TEST(others messages beyond the backlog bound go back to their sender) {
   // does not fit is refused to them, and the reader stays.
   cfg.max_outgoing_bytes = 600;
   auto alice = join("alice");
-  auto& st = deref<session_actor>(alice.sess).state;
+  auto& st = deref<session_impl>(alice.sess).state;
   auto sender = sys.spawn(test_support::recorder);
-  spawned.push_back(sender);
+  spawned.push_back(sender.address());
   net::deliver d{"bob", net::bytes(100, 7)};
   // acks keep the backlog at zero: far more than the limit goes through
   for (uint32_t i = 0; i < 20; ++i) {
-    self->send(alice.sess, sent_atom::value, st.backlog());
-    self->send(alice.sess, d, sender, i);
+    self->send(alice.sess, sent_atom::value, st.output.size());
+    self->send(alice.sess, d, error_sink{sender}, i);
     drain();
   }
   CAF_CHECK_EQUAL(received<net::deliver>(alice).size(), 20u);
-  self->send(alice.sess, sent_atom::value, st.backlog());
+  self->send(alice.sess, sent_atom::value, st.output.size());
   drain();
-  CAF_REQUIRE_EQUAL(st.backlog(), 0u);
+  CAF_REQUIRE_EQUAL(st.output.size(), 0u);
   // without acks, what fits is queued and the rest is refused
   for (uint32_t i = 100; i < 110; ++i)
-    self->send(alice.sess, d, sender, i);
+    self->send(alice.sess, d, error_sink{sender}, i);
   drain();
   auto queued = received<net::deliver>(alice).size() - 20;
   CAF_CHECK_GREATER(queued, 0u);
   CAF_CHECK_LESS(queued, 10u);
-  CAF_CHECK_LESS_OR_EQUAL(st.backlog(), cfg.max_outgoing_bytes);
-  auto& errors = deref<caf::stateful_actor<test_support::recorder_state>>(sender)
+  CAF_CHECK_LESS_OR_EQUAL(st.output.size(), cfg.max_outgoing_bytes);
+  auto& errors = deref<test_support::recorder_impl>(sender)
                      .state.errors;
   CAF_REQUIRE_EQUAL(errors.size(), 10u - queued);
   for (auto& e : errors) {
@@ -746,9 +749,9 @@ CAF_TEST(a reader that takes nothing for the stall timeout is closed) {
   cfg.max_outgoing_bytes = 600;
   cfg.write_stall_timeout = 4s;
   auto alice = join("alice");
-  auto& st = deref<session_actor>(alice.sess).state;
+  auto& st = deref<session_impl>(alice.sess).state;
   send_frame(alice, net::ping{1});
-  CAF_REQUIRE_GREATER(st.backlog(), 0u);
+  CAF_REQUIRE_GREATER(st.output.size(), 0u);
   // progress (some bytes taken) keeps it alive
   for (int i = 0; i < 3; ++i) {
     advance_time(3s);

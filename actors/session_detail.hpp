@@ -1,0 +1,97 @@
+#pragma once
+
+// The parts of a session, one concept per source file, over the state in
+// actors/session.hpp:
+// - session_output.cpp: what a session writes to its client and how much it
+//   may: every frame goes through the frame channel to the connection,
+//   counted in the output backlog; others' messages and video yield to a
+//   slow reader (fair outbound); a reader that stops reading is closed.
+// - session_limits.cpp: what a client may send: the frame and chat budgets,
+//   the idle and write-stall deadlines.
+// - session_video.cpp: the session's playbacks.
+// session.cpp is the protocol state machine that uses them.
+
+#include <string>
+#include <vector>
+
+#include "actors/session.hpp"
+#include "net/error.hpp"
+
+namespace actors {
+
+/// Hands what the channel has to send to the connection, counting it.
+void flush_output(session_ptr self);
+
+/// Queues pre-encoded frames (encode once, fan out) and flushes.
+void emit_bytes(session_ptr self, const char* data, size_t size);
+
+/// Queues one frame and flushes.
+template <class T>
+void emit(session_ptr self, const T& msg) {
+  if (self->state.current == session_state::phase::closing)
+    return;
+  self->state.channel->send(msg);
+  flush_output(self);
+}
+
+/// Sends an ERROR frame; a fatal one closes the session.
+void emit_error(session_ptr self, net::errc code, std::string text, bool fatal,
+                uint32_t ref = 0);
+
+/// Ends the session: TLS close_notify, then the connection flushes and
+/// closes the socket, and this actor quits.
+void close(session_ptr self, const std::string& why);
+
+/// Tells the server-wide budget about the backlog when it moved by a
+/// granule or drained: a reader that keeps up costs no message.
+void report_backlog(session_ptr self);
+
+/// Writes another user's message unless this reader's backlog is full; then
+/// the sender hears recipient_busy (ref = id) and this reader stays.
+void relay(session_ptr self, const net::deliver& msg, const error_sink& sender,
+           uint32_t id);
+
+/// Writes a video frame unless the reader is behind (then it is skipped:
+/// video yields to chat).
+void emit_video_frame(session_ptr self, const outgoing_video_frame& f);
+
+/// The first `n` bytes of `xs` in hex (frame logging).
+std::string hex_prefix(const std::vector<char>& xs, size_t n);
+
+// -- what a client may send (actors/session_limits.cpp) -----------------------
+
+/// Charges a frame of `type` to the frame budget; false: drop it (the
+/// client is told once, and cut off when it keeps flooding).
+bool charge_frame(session_ptr self, uint8_t type);
+
+/// Charges a SEND to the chat budgets (one message, its envelope bytes);
+/// false: refused (the client is told, with the message id).
+bool charge_send(session_ptr self, const net::send_message& msg);
+
+/// Arms the first idle/write-stall check (if either deadline is enabled).
+void start_deadlines(session_ptr self);
+
+/// The idle and write-stall deadlines; re-arms itself.
+void check_deadlines(session_ptr self);
+
+// -- the session's playbacks (actors/session_video.cpp) -----------------------
+
+/// Answers VIDEO_LIST from the catalog.
+void list_videos(session_ptr self);
+
+/// Starts a stream for PLAY, within the per-session limit.
+void start_playback(session_ptr self, net::play_request req);
+
+/// Hands an ack or control to the stream it names (not_found otherwise).
+template <class T>
+void forward_to_stream(session_ptr self, uint32_t stream_id, const T& msg) {
+  auto& streams = self->state.streams;
+  auto i = streams.find(stream_id);
+  if (i == streams.end() || !i->second) // unknown, or not started yet
+    return emit_error(self, net::errc::not_found,
+                      "no playback with id " + std::to_string(stream_id),
+                      false);
+  self->send(i->second, msg);
+}
+
+} // namespace actors
