@@ -1,0 +1,291 @@
+#define CAF_SUITE playback
+#include <caf/test/unit_test.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "client/client_core.hpp"
+#include "client/playback.hpp"
+#include "net/certificate.hpp"
+#include "net/frame.hpp"
+#include "net/tls_channel.hpp"
+#include "net/video_messages.hpp"
+#include "tests/temp_dir.hpp"
+
+// client/playback.hpp: the console's video commands over a client_core,
+// against a scripted server that reads what the client sends.
+
+using namespace client;
+
+namespace {
+
+struct fixture {
+  test_support::temp_dir dir;
+  net::tls_context client_ctx = *net::tls_context::client();
+  std::optional<net::tls_channel> server;
+  std::unique_ptr<client_core> core;
+  net::frame_decoder at_server{1 << 20};
+  std::vector<std::string> printed;
+  int lists = 0;
+  int finished = 0;
+  playback pb{player_settings{}, "thirds",
+              [this](const std::string& line) { printed.push_back(line); }};
+
+  fixture() {
+    auto creds = net::load_or_create_credentials(dir / "server");
+    CAF_REQUIRE(creds);
+    auto ctx = net::tls_context::server(*creds);
+    CAF_REQUIRE(ctx);
+    server.emplace(net::tls_channel::server(*ctx));
+    client_events ev;
+    ev.on_error = [](const std::string& text, bool fatal) {
+      CAF_FAIL("unexpected error (fatal=" << fatal << "): " << text);
+    };
+    core = std::make_unique<client_core>(client_ctx, "",
+                                         net::identity::generate(), nullptr,
+                                         std::move(ev));
+    server->start();
+    core->start();
+    core->choose_name("bob");
+    shuttle();
+    auto hello = sent();
+    CAF_REQUIRE_EQUAL(hello.size(), 1u);
+    CAF_REQUIRE_EQUAL(hello[0].type, net::hello::wire_type);
+    pb.on_list = [this] { ++lists; };
+    pb.on_finished = [this] { ++finished; };
+  }
+
+  void shuttle() {
+    std::vector<char> buf;
+    for (int i = 0; i < 100; ++i) {
+      bool moved = false;
+      buf.clear();
+      core->take_output(buf);
+      if (!buf.empty()) {
+        moved = true;
+        server->feed(buf.data(), buf.size());
+        std::vector<char> plain;
+        server->read_plaintext(plain);
+        CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
+      }
+      buf.clear();
+      server->take_output(buf);
+      if (!buf.empty()) {
+        moved = true;
+        CAF_REQUIRE(core->on_bytes(buf.data(), buf.size()));
+      }
+      if (!moved)
+        return;
+    }
+    CAF_FAIL("the connection did not settle");
+  }
+
+  /// Frames the client sent since the last call.
+  std::vector<net::frame> sent() {
+    shuttle();
+    std::vector<net::frame> out;
+    while (auto f = at_server.next())
+      out.push_back(std::move(*f));
+    return out;
+  }
+
+  /// The one frame sent since the last call, decoded as T.
+  template <class T>
+  T sent_one() {
+    auto fs = sent();
+    CAF_REQUIRE_EQUAL(fs.size(), 1u);
+    auto x = net::decode_payload<T>(fs[0]);
+    CAF_REQUIRE(x);
+    return *x;
+  }
+
+  /// `msg` as the frame the server would send.
+  template <class T>
+  static net::frame frame_of(const T& msg) {
+    auto bytes = net::encode_frame(msg);
+    net::frame_decoder d{64 << 20};
+    CAF_REQUIRE(d.feed(bytes.data(), bytes.size()));
+    auto f = d.next();
+    CAF_REQUIRE(f);
+    return *f;
+  }
+
+  template <class T>
+  bool from_server(const T& msg) {
+    return pb.on_frame(*core, frame_of(msg));
+  }
+
+  static net::video_info info() {
+    return {"video_1", {240, 480}, 10000, 25000, 250};
+  }
+
+  void list() {
+    CAF_REQUIRE(from_server(
+        net::video_list{{info(), {"clip", {720}, 2000, 30000, 60}}}));
+  }
+
+  /// Lists, plays "1" and starts stream `id`.
+  void start(uint32_t id) {
+    list();
+    CAF_REQUIRE(pb.play(*core, "1"));
+    sent();
+    CAF_REQUIRE(from_server(net::play_started{id, info(), "thirds"}));
+  }
+
+  net::video_frame video_frame(uint32_t id, uint32_t index) {
+    return {id, index, 240, net::pts_of(25000, index), {0xff, 0xd8, 0xff, 0xd9}};
+  }
+
+  bool printed_line(const std::string& what) const {
+    for (auto& line : printed)
+      if (line.find(what) != std::string::npos)
+        return true;
+    return false;
+  }
+};
+
+} // namespace
+
+CAF_TEST_FIXTURE_SCOPE(playback_tests, fixture)
+
+CAF_TEST(asking for the list sends a video list request) {
+  pb.request_list(*core);
+  auto fs = sent();
+  CAF_REQUIRE_EQUAL(fs.size(), 1u);
+  CAF_CHECK_EQUAL(fs[0].type, net::video_list_request::wire_type);
+  CAF_CHECK(fs[0].payload.empty());
+}
+
+CAF_TEST(the listing is numbered and kept) {
+  list();
+  CAF_CHECK_EQUAL(lists, 1);
+  CAF_REQUIRE_EQUAL(pb.videos().size(), 2u);
+  CAF_CHECK_EQUAL(pb.videos()[1].id, "clip");
+  CAF_CHECK(printed_line("1) video_1  240p/480p  10.0 s  25.00 fps"));
+  CAF_CHECK(printed_line("2) clip  720p  2.0 s  30.00 fps"));
+  CAF_CHECK(from_server(net::video_list{}));
+  CAF_CHECK_EQUAL(lists, 2);
+  CAF_CHECK(pb.videos().empty());
+  CAF_CHECK(printed_line("the server has no videos"));
+}
+
+CAF_TEST(play by number or id sends the id and the configured policy) {
+  list();
+  CAF_REQUIRE(pb.play(*core, "2"));
+  CAF_CHECK(pb.playing());
+  CAF_CHECK(sent_one<net::play_request>() ==
+            (net::play_request{"clip", "thirds", 0}));
+  CAF_REQUIRE(pb.play(*core, "video_1"));
+  CAF_CHECK(sent_one<net::play_request>() ==
+            (net::play_request{"video_1", "thirds", 0}));
+}
+
+CAF_TEST(a choice that is not in the list sends nothing) {
+  CAF_CHECK(!pb.play(*core, "1")); // no list yet
+  list();
+  CAF_CHECK(!pb.play(*core, "3"));
+  CAF_CHECK(!pb.play(*core, "video_9"));
+  CAF_CHECK(!pb.playing());
+  CAF_CHECK(sent().empty());
+  CAF_CHECK(printed_line("unknown video 'video_9'"));
+}
+
+CAF_TEST(an end before the start is a failed playback) {
+  list();
+  CAF_REQUIRE(pb.play(*core, "1"));
+  sent();
+  // The server assigned stream 3, which the client never saw started.
+  CAF_CHECK(from_server(net::video_end{
+      3, static_cast<uint8_t>(net::end_reason::error), 0, "no 720p rendition"}));
+  CAF_CHECK(!pb.playing());
+  CAF_CHECK_EQUAL(finished, 1);
+  CAF_CHECK(printed_line("playback failed: no 720p rendition"));
+}
+
+CAF_TEST(a server error cancels only a playback that has not started) {
+  list();
+  CAF_REQUIRE(pb.play(*core, "1"));
+  pb.on_server_error(); // e.g. not_found or rate_limited for this PLAY
+  CAF_CHECK(!pb.playing());
+  CAF_CHECK_EQUAL(finished, 1);
+  CAF_REQUIRE(pb.play(*core, "1"));
+  CAF_REQUIRE(from_server(net::play_started{7, info(), "thirds"}));
+  pb.on_server_error(); // e.g. not_found for a late ack: playback goes on
+  CAF_CHECK(pb.playing());
+  CAF_CHECK_EQUAL(finished, 1);
+}
+
+CAF_TEST(frames of the stream are acked with its id and others ignored) {
+  start(7);
+  sent();
+  for (uint32_t i = 0; i < 5; ++i)
+    CAF_CHECK(from_server(video_frame(8, i))); // another stream
+  pb.tick(*core);
+  CAF_CHECK(sent().empty()); // nothing received on ours: nothing to ack
+  for (uint32_t i = 0; i < 5; ++i)
+    CAF_CHECK(from_server(video_frame(7, i)));
+  pb.tick(*core);
+  // Five frames force an ack: the highest index and 5 x 40 ms buffered
+  // (still waiting for the 500 ms start-up buffer, nothing shown).
+  auto ack = sent_one<net::video_ack>();
+  CAF_CHECK_EQUAL(ack.stream_id, 7u);
+  CAF_CHECK_EQUAL(ack.index, 4u);
+  CAF_CHECK_EQUAL(ack.buffer_ms, 200u);
+}
+
+CAF_TEST(console commands become controls of the playing stream) {
+  start(7);
+  sent();
+  auto control = [&](const std::string& line) {
+    CAF_REQUIRE(pb.command(*core, line));
+    auto c = sent_one<net::video_control>();
+    CAF_CHECK_EQUAL(c.stream_id, 7u);
+    return c;
+  };
+  using op = net::video_op;
+  auto pause = control("p");
+  CAF_CHECK_EQUAL(pause.op, static_cast<uint8_t>(op::pause));
+  auto resume = control("p");
+  CAF_CHECK_EQUAL(resume.op, static_cast<uint8_t>(op::resume));
+  auto go = control("g 12.5");
+  CAF_CHECK_EQUAL(go.op, static_cast<uint8_t>(op::seek_absolute));
+  CAF_CHECK_EQUAL(go.arg_ms, 12500);
+  // Seeks of 10 s from the position (nothing shown yet: 0), never below 0.
+  auto fwd = control("+");
+  CAF_CHECK_EQUAL(fwd.op, static_cast<uint8_t>(op::seek_absolute));
+  CAF_CHECK_EQUAL(fwd.arg_ms, 10000);
+  auto back = control("-");
+  CAF_CHECK_EQUAL(back.arg_ms, 0);
+  CAF_CHECK(pb.command(*core, "g soon"));
+  CAF_CHECK(sent().empty());
+  CAF_CHECK(printed_line("usage: g SECONDS"));
+  CAF_CHECK(!pb.command(*core, "hello there")); // chat, not a command
+  CAF_CHECK(sent().empty());
+}
+
+CAF_TEST(commands are not taken without a playback) {
+  CAF_CHECK(!pb.command(*core, "p"));
+  CAF_CHECK(!pb.command(*core, "s"));
+  CAF_CHECK(sent().empty());
+}
+
+CAF_TEST(stop sends stop and the end finishes the playback) {
+  start(7);
+  sent();
+  CAF_REQUIRE(pb.command(*core, "s"));
+  auto stop = sent_one<net::video_control>();
+  CAF_CHECK_EQUAL(stop.op, static_cast<uint8_t>(net::video_op::stop));
+  CAF_CHECK(pb.playing()); // until the server confirms
+  CAF_CHECK(from_server(net::video_end{
+      7, static_cast<uint8_t>(net::end_reason::stopped), 0, "stopped"}));
+  CAF_CHECK(!pb.playing());
+  CAF_CHECK_EQUAL(finished, 1);
+}
+
+CAF_TEST(frames that are not about video are left to the caller) {
+  CAF_CHECK(!from_server(net::pong{1}));
+  CAF_CHECK(!from_server(net::deliver{"al", {1, 2, 3}}));
+}
+
+CAF_TEST_FIXTURE_SCOPE_END()
