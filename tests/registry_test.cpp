@@ -170,6 +170,26 @@ CAF_TEST(routing reaches only the recipient) {
   CAF_CHECK(st(alice).errors.empty());
 }
 
+CAF_TEST(a route names its sender by membership not by claim) {
+  auto alice = client(), bob = client(), mallory = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  // mallory never joined: her route is ignored, nothing is delivered
+  inject((route_atom, std::string, uint32_t, net::bytes),
+         from(mallory).to(reg).with(route_atom::value, std::string{"bob"},
+                                    uint32_t{1}, net::bytes{6, 6, 6}));
+  run();
+  CAF_CHECK(st(bob).delivered.empty());
+  CAF_CHECK(st(mallory).errors.empty());
+  // alice's message to bob says it is from alice, whatever she might claim
+  inject((route_atom, std::string, uint32_t, net::bytes),
+         from(alice).to(reg).with(route_atom::value, std::string{"bob"},
+                                  uint32_t{2}, net::bytes{1}));
+  run();
+  CAF_REQUIRE_EQUAL(st(bob).delivered.size(), 1u);
+  CAF_CHECK_EQUAL(st(bob).delivered[0].from, "alice");
+}
+
 CAF_TEST(several recipients get one envelope each) {
   auto alice = client(), bob = client(), carol = client();
   join(alice, peer("alice"));
