@@ -504,6 +504,25 @@ CAF_TEST(quit removes the name and ends the session) {
   CAF_CHECK_EQUAL(online(), names({"alice", "bob"}));
 }
 
+CAF_TEST(quit leaves the registry then closes and the others hear of it) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  self->send(alice.sess, recv_atom::value, net::encode_frame(net::quit{}));
+  expect((recv_atom, std::vector<char>), from(self).to(alice.sess));
+  // The order is the point: the name goes before the socket does, so no
+  // message can be routed to a session that is closing.
+  expect((caf::leave_atom, std::string),
+         from(alice.sess).to(reg).with(caf::leave_atom::value, "alice"));
+  expect((caf::close_atom), from(_).to(alice.conn));
+  expect((net::encoded<net::directory>), from(reg).to(bob.sess));
+  disallow((net::encoded<net::directory>), from(reg).to(alice.sess));
+  drain();
+  auto deltas = received<net::directory>(bob);
+  CAF_REQUIRE(!deltas.empty());
+  CAF_CHECK_EQUAL(deltas.back().left, names({"alice"}));
+  CAF_CHECK(session_gone(alice));
+}
+
 CAF_TEST(quit followed at once by closed still removes the name) {
   // Regression: QUIT and the connection's close arrived back to back and the
   // session could linger with its name registered.
