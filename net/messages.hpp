@@ -18,12 +18,40 @@ namespace net {
 /// The protocol version carried in HELLO and WELCOME.
 constexpr uint16_t protocol_version = 1;
 
-#define CHATROOM_EQ(T)                                                         \
+/// Names the fields of a message struct once, in wire order: `fields()`
+/// (a tuple of references), equality, and the `inspect` overload that CAF's
+/// serializers, its test DSL and the wire codec (net/wire.hpp) all use.
+#define CHATROOM_FIELDS(T, ...)                                                \
+  auto fields() {                                                              \
+    return std::tie(__VA_ARGS__);                                              \
+  }                                                                            \
+  auto fields() const {                                                        \
+    return std::tie(__VA_ARGS__);                                              \
+  }                                                                            \
   friend bool operator==(const T& x, const T& y) {                             \
-    return x.tie() == y.tie();                                                 \
+    return x.fields() == y.fields();                                           \
   }                                                                            \
   friend bool operator!=(const T& x, const T& y) {                             \
     return !(x == y);                                                          \
+  }                                                                            \
+  template <class Inspector>                                                   \
+  friend typename Inspector::result_type inspect(Inspector& f, T& x) {         \
+    return std::apply(                                                         \
+        [&f](auto&... xs) { return f(caf::meta::type_name(#T), xs...); },     \
+        x.fields());                                                           \
+  }
+
+/// CHATROOM_FIELDS for a message without fields.
+#define CHATROOM_NO_FIELDS(T)                                                  \
+  friend bool operator==(const T&, const T&) {                                 \
+    return true;                                                               \
+  }                                                                            \
+  friend bool operator!=(const T&, const T&) {                                 \
+    return false;                                                              \
+  }                                                                            \
+  template <class Inspector>                                                   \
+  friend typename Inspector::result_type inspect(Inspector& f, T&) {           \
+    return f(caf::meta::type_name(#T));                                        \
   }
 
 // -- handshake and chat -------------------------------------------------------
@@ -36,17 +64,8 @@ struct hello {
   bytes x25519_key;  ///< 32 bytes
   bytes ed25519_key; ///< 32 bytes
   bytes proof;       ///< Ed25519 signature over hello_transcript(...)
-  auto tie() const {
-    return std::tie(version, name, x25519_key, ed25519_key, proof);
-  }
-  CHATROOM_EQ(hello)
+  CHATROOM_FIELDS(hello, version, name, x25519_key, ed25519_key, proof)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, hello& x) {
-  return f(caf::meta::type_name("hello"), x.version, x.name, x.x25519_key,
-           x.ed25519_key, x.proof);
-}
 
 /// S->C: the join succeeded; limits the client must respect.
 struct welcome {
@@ -54,17 +73,8 @@ struct welcome {
   uint16_t version = protocol_version;
   std::string name;
   uint32_t max_frame_size = 0;
-  auto tie() const {
-    return std::tie(version, name, max_frame_size);
-  }
-  CHATROOM_EQ(welcome)
+  CHATROOM_FIELDS(welcome, version, name, max_frame_size)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, welcome& x) {
-  return f(caf::meta::type_name("welcome"), x.version, x.name,
-           x.max_frame_size);
-}
 
 /// S->C: something went wrong. `ref` names the request it answers (the id of
 /// a send_message, 0 otherwise); `fatal` means the server closes afterwards.
@@ -74,33 +84,16 @@ struct error_frame {
   uint32_t ref = 0;
   bool fatal = false;
   std::string text;
-  auto tie() const {
-    return std::tie(code, ref, fatal, text);
-  }
-  CHATROOM_EQ(error_frame)
+  CHATROOM_FIELDS(error_frame, code, ref, fatal, text)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, error_frame& x) {
-  return f(caf::meta::type_name("error_frame"), x.code, x.ref, x.fatal, x.text);
-}
 
 /// One online user and the public keys the registry holds for it.
 struct peer_info {
   std::string name;
   bytes x25519_key;
   bytes ed25519_key;
-  auto tie() const {
-    return std::tie(name, x25519_key, ed25519_key);
-  }
-  CHATROOM_EQ(peer_info)
+  CHATROOM_FIELDS(peer_info, name, x25519_key, ed25519_key)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, peer_info& x) {
-  return f(caf::meta::type_name("peer_info"), x.name, x.x25519_key,
-           x.ed25519_key);
-}
 
 /// S->C: the directory. A snapshot replaces the client's view; a delta first
 /// removes `left`, then adds (or replaces) `joined`.
@@ -109,16 +102,8 @@ struct directory {
   bool snapshot = false;
   std::vector<std::string> left;
   std::vector<peer_info> joined;
-  auto tie() const {
-    return std::tie(snapshot, left, joined);
-  }
-  CHATROOM_EQ(directory)
+  CHATROOM_FIELDS(directory, snapshot, left, joined)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, directory& x) {
-  return f(caf::meta::type_name("directory"), x.snapshot, x.left, x.joined);
-}
 
 /// C->S: route an end-to-end envelope to one online user.
 struct send_message {
@@ -126,75 +111,35 @@ struct send_message {
   uint32_t id = 0; ///< chosen by the client; echoed in an error_frame
   std::string to;
   bytes envelope;
-  auto tie() const {
-    return std::tie(id, to, envelope);
-  }
-  CHATROOM_EQ(send_message)
+  CHATROOM_FIELDS(send_message, id, to, envelope)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, send_message& x) {
-  return f(caf::meta::type_name("send_message"), x.id, x.to, x.envelope);
-}
 
 /// S->C: an envelope from `from` (the sender's joined name, set by the server).
 struct deliver {
   static constexpr uint8_t wire_type = 0x84;
   std::string from;
   bytes envelope;
-  auto tie() const {
-    return std::tie(from, envelope);
-  }
-  CHATROOM_EQ(deliver)
+  CHATROOM_FIELDS(deliver, from, envelope)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, deliver& x) {
-  return f(caf::meta::type_name("deliver"), x.from, x.envelope);
-}
 
 /// C->S: leaving; the server removes the user and closes the connection.
 struct quit {
   static constexpr uint8_t wire_type = 0x03;
-  auto tie() const {
-    return std::tie();
-  }
-  CHATROOM_EQ(quit)
+  CHATROOM_NO_FIELDS(quit)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, quit&) {
-  return f(caf::meta::type_name("quit"));
-}
 
 /// C->S keep-alive; answered by pong with the same nonce.
 struct ping {
   static constexpr uint8_t wire_type = 0x04;
   uint64_t nonce = 0;
-  auto tie() const {
-    return std::tie(nonce);
-  }
-  CHATROOM_EQ(ping)
+  CHATROOM_FIELDS(ping, nonce)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, ping& x) {
-  return f(caf::meta::type_name("ping"), x.nonce);
-}
 
 struct pong {
   static constexpr uint8_t wire_type = 0x85;
   uint64_t nonce = 0;
-  auto tie() const {
-    return std::tie(nonce);
-  }
-  CHATROOM_EQ(pong)
+  CHATROOM_FIELDS(pong, nonce)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, pong& x) {
-  return f(caf::meta::type_name("pong"), x.nonce);
-}
 
 /// The bytes a client signs in HELLO: binds version, name and keys to this
 /// TLS connection (via the TLS exporter), so a proof cannot be replayed.

@@ -20,16 +20,8 @@ namespace net {
 /// C->S: asks for the list of videos.
 struct video_list_request {
   static constexpr uint8_t wire_type = 0x10;
-  auto tie() const {
-    return std::tie();
-  }
-  CHATROOM_EQ(video_list_request)
+  CHATROOM_NO_FIELDS(video_list_request)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_list_request&) {
-  return f(caf::meta::type_name("video_list_request"));
-}
 
 /// Metadata of one video: its renditions and its timeline (real frame count
 /// and rate, not the container's estimate).
@@ -39,32 +31,15 @@ struct video_info {
   uint64_t duration_ms = 0;
   uint32_t fps_milli = 0; ///< frames per 1000 s
   uint32_t frames = 0;    ///< frames on the timeline
-  auto tie() const {
-    return std::tie(id, heights, duration_ms, fps_milli, frames);
-  }
-  CHATROOM_EQ(video_info)
+  CHATROOM_FIELDS(video_info, id, heights, duration_ms, fps_milli, frames)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_info& x) {
-  return f(caf::meta::type_name("video_info"), x.id, x.heights, x.duration_ms,
-           x.fps_milli, x.frames);
-}
 
 /// S->C: every playable video.
 struct video_list {
   static constexpr uint8_t wire_type = 0x90;
   std::vector<video_info> videos;
-  auto tie() const {
-    return std::tie(videos);
-  }
-  CHATROOM_EQ(video_list)
+  CHATROOM_FIELDS(video_list, videos)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_list& x) {
-  return f(caf::meta::type_name("video_list"), x.videos);
-}
 
 /// C->S: start a playback.
 struct play_request {
@@ -73,17 +48,8 @@ struct play_request {
   std::string
       policy; ///< "" (server default), "thirds", "fixed:<h>", "adaptive"
   uint32_t buffer_target_ms = 0; ///< 0 = server default
-  auto tie() const {
-    return std::tie(video, policy, buffer_target_ms);
-  }
-  CHATROOM_EQ(play_request)
+  CHATROOM_FIELDS(play_request, video, policy, buffer_target_ms)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, play_request& x) {
-  return f(caf::meta::type_name("play_request"), x.video, x.policy,
-           x.buffer_target_ms);
-}
 
 /// S->C: a playback started; frames of `stream_id` follow.
 struct play_started {
@@ -91,16 +57,8 @@ struct play_started {
   uint32_t stream_id = 0;
   video_info info;
   std::string policy; ///< the policy in effect, e.g. "thirds"
-  auto tie() const {
-    return std::tie(stream_id, info, policy);
-  }
-  CHATROOM_EQ(play_started)
+  CHATROOM_FIELDS(play_started, stream_id, info, policy)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, play_started& x) {
-  return f(caf::meta::type_name("play_started"), x.stream_id, x.info, x.policy);
-}
 
 /// S->C: one JPEG frame at timeline position `index`.
 struct video_frame {
@@ -110,17 +68,8 @@ struct video_frame {
   uint16_t height = 0; ///< rendition the frame comes from
   uint64_t pts_us = 0; ///< index / fps, in microseconds
   bytes jpeg;
-  auto tie() const {
-    return std::tie(stream_id, index, height, pts_us, jpeg);
-  }
-  CHATROOM_EQ(video_frame)
+  CHATROOM_FIELDS(video_frame, stream_id, index, height, pts_us, jpeg)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_frame& x) {
-  return f(caf::meta::type_name("video_frame"), x.stream_id, x.index, x.height,
-           x.pts_us, x.jpeg);
-}
 
 /// C->S: progress report; grants the server credit for more frames.
 struct video_ack {
@@ -129,17 +78,8 @@ struct video_ack {
   uint32_t index = 0;           ///< highest index received
   uint32_t buffer_ms = 0;       ///< media time buffered, not yet shown
   uint32_t throughput_kbps = 0; ///< measured receive rate, 0 = unknown
-  auto tie() const {
-    return std::tie(stream_id, index, buffer_ms, throughput_kbps);
-  }
-  CHATROOM_EQ(video_ack)
+  CHATROOM_FIELDS(video_ack, stream_id, index, buffer_ms, throughput_kbps)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_ack& x) {
-  return f(caf::meta::type_name("video_ack"), x.stream_id, x.index, x.buffer_ms,
-           x.throughput_kbps);
-}
 
 /// Operations of `video_control::op`.
 enum class video_op : uint8_t {
@@ -156,16 +96,8 @@ struct video_control {
   uint32_t stream_id = 0;
   uint8_t op = 0;     ///< video_op
   int64_t arg_ms = 0; ///< seek offset or position
-  auto tie() const {
-    return std::tie(stream_id, op, arg_ms);
-  }
-  CHATROOM_EQ(video_control)
+  CHATROOM_FIELDS(video_control, stream_id, op, arg_ms)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_control& x) {
-  return f(caf::meta::type_name("video_control"), x.stream_id, x.op, x.arg_ms);
-}
 
 /// Reasons of `video_end::reason`.
 enum class end_reason : uint8_t {
@@ -181,17 +113,8 @@ struct video_end {
   uint8_t reason = 0; ///< end_reason
   uint32_t frames_sent = 0;
   std::string text;
-  auto tie() const {
-    return std::tie(stream_id, reason, frames_sent, text);
-  }
-  CHATROOM_EQ(video_end)
+  CHATROOM_FIELDS(video_end, stream_id, reason, frames_sent, text)
 };
-
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, video_end& x) {
-  return f(caf::meta::type_name("video_end"), x.stream_id, x.reason,
-           x.frames_sent, x.text);
-}
 
 /// Appends a complete video_frame frame, byte-identical to
 /// `append_frame(out, video_frame{...})`, copying the JPEG only once.
