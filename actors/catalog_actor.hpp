@@ -15,7 +15,7 @@
 #include <caf/typed_event_based_actor.hpp>
 #include <caf/typed_response_promise.hpp>
 
-#include "actors/video_atoms.hpp"
+#include "actors/messages.hpp"
 #include "net/video_messages.hpp"
 #include "videos/catalog.hpp"
 #include "videos/video_source.hpp"

@@ -15,7 +15,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
-#include "actors/video_atoms.hpp"
+#include "actors/messages.hpp"
 
 namespace actors {
 

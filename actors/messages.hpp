@@ -1,6 +1,7 @@
 #pragma once
 
-// Actor-to-actor vocabulary of the server that is not a wire frame.
+// Actor-to-actor vocabulary of the server that is not a wire frame: the
+// atoms. (Values are registered with CAF in actors/type_ids.hpp.)
 
 #include <caf/atom.hpp>
 
@@ -27,12 +28,29 @@ using backlog_atom = caf::atom_constant<caf::atom("backlog")>;
 /// outbound budget -> session: the server is over its budget and yours is
 /// the largest backlog: close.
 using shed_atom = caf::atom_constant<caf::atom("shed")>;
-/// connection: re-assert reading after a resume (see acceptor.cpp).
+/// connection: re-assert reading after a resume (see acceptor.cpp); a
+/// playback's pacing: resume after a pause.
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// connection: the linger after a close is over.
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
 /// session timers
 using handshake_atom = caf::atom_constant<caf::atom("handshake")>;
 using idle_atom_t = caf::atom_constant<caf::atom("idlecheck")>;
+
+// -- video (catalog, video_stream, frame_pacer) -------------------------------
+// CAF's own atoms (tick_atom, reset_atom, get_atom ...) are reused where
+// they fit.
+
+/// frame_pacer -> video_stream: send the next frame now.
+using next_atom = caf::atom_constant<caf::atom("next")>;
+/// video_stream -> frame_pacer: the client confirmed frames (credits).
+using ack_atom = caf::atom_constant<caf::atom("ack")>;
+/// Pause / resume a playback's pacing (resume_atom above).
+using pause_atom = caf::atom_constant<caf::atom("pause")>;
+/// Ask the catalog to scan its directory again.
+using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
+/// catalog -> its worker: scan the directory / build a video's stores.
+using scan_atom = caf::atom_constant<caf::atom("scan")>;
+using build_atom = caf::atom_constant<caf::atom("build")>;
 
 } // namespace actors

@@ -26,7 +26,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/frame_pacer.hpp"
-#include "actors/video_atoms.hpp"
+#include "actors/messages.hpp"
 #include "net/video_messages.hpp"
 #include "videos/abr.hpp"
 #include "videos/video_source.hpp"
