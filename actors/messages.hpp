@@ -33,8 +33,7 @@ using shed_atom = caf::atom_constant<caf::atom("shed")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// connection: the linger after a close is over.
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
-/// session timers
-using handshake_atom = caf::atom_constant<caf::atom("handshake")>;
+/// session: check the deadlines (handshake, idle, write stall)
 using idle_atom_t = caf::atom_constant<caf::atom("idlecheck")>;
 
 // -- video (catalog, video_stream, frame_pacer) -------------------------------

@@ -182,8 +182,6 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
   st.input = net::input_credit{cfg.max_unprocessed_input / 4};
   st.output = net::output_backlog{now};
   st.last_activity = now;
-  // One deadline from accept to WELCOME; nothing re-arms it.
-  self->delayed_send(self, cfg.handshake_timeout, handshake_atom::value);
   start_deadlines(self);
   return {
       // -- from the connection ------------------------------------------------
@@ -232,14 +230,6 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
                    true);
       },
       // -- timers -------------------------------------------------------------
-      [=](handshake_atom) {
-        auto& st = self->state;
-        if (st.current != phase::handshake && st.current != phase::joining)
-          return;
-        if (!st.channel->established())
-          return close(self, "TLS handshake timeout");
-        emit_error(self, net::errc::protocol, "handshake timeout", true);
-      },
       [=](idle_atom_t) { check_deadlines(self); },
   };
 }

@@ -78,11 +78,11 @@ struct session_settings {
 /// - `(recv_atom, bytes)`: connection -> session, bytes read from the socket.
 /// - `(sent_atom, n)`: connection -> session, n bytes reached the socket.
 /// - `closed_atom`: connection -> session, the peer closed the socket.
-/// - `handshake_atom`, `idle_atom_t`: the session's own timers.
+/// - `idle_atom_t`: the session's own timer (its deadlines).
 using session_actor = registry_member::extend_with<video_sink, shed_sink>::extend<
     caf::reacts_to<recv_atom, std::vector<char>>,
     caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>,
-    caf::reacts_to<handshake_atom>, caf::reacts_to<idle_atom_t>>;
+    caf::reacts_to<idle_atom_t>>;
 
 struct session_state {
   enum class phase { handshake, joining, joined, closing };
@@ -108,6 +108,7 @@ struct session_state {
   net::output_backlog output;
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
+  caf::actor_clock::time_point handshake_deadline; ///< accept + timeout
   std::map<uint32_t, video_stream_actor> streams; ///< invalid: starting
   uint32_t next_stream_id = 1;
   uint64_t frames_skipped = 0; ///< video frames dropped for a slow reader

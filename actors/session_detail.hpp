@@ -68,10 +68,10 @@ bool charge_frame(session_ptr self, uint8_t type);
 /// false: refused (the client is told, with the message id).
 bool charge_send(session_ptr self, const net::send_message& msg);
 
-/// Arms the first idle/write-stall check (if either deadline is enabled).
+/// Starts the handshake deadline and arms the first check.
 void start_deadlines(session_ptr self);
 
-/// The idle and write-stall deadlines; re-arms itself.
+/// The handshake, idle and write-stall deadlines; re-arms itself.
 void check_deadlines(session_ptr self);
 
 // -- the session's playbacks (actors/session_video.cpp) -----------------------

@@ -1,6 +1,6 @@
 // What a client may send: the frame budget (every frame costs), the chat
-// budgets of SEND (messages and envelope bytes), and the idle and
-// write-stall deadlines.
+// budgets of SEND (messages and envelope bytes), and the handshake, idle
+// and write-stall deadlines.
 
 #include <algorithm>
 
@@ -32,10 +32,11 @@ double frame_cost(uint8_t type) {
   }
 }
 
-/// How often the idle and write-stall deadlines are checked. CAF's clock
-/// holds a strong reference to the receiver of a pending timer, so one long
-/// timer would keep a closed session in memory until it fires; short checks
-/// bound that to 10 s. The check period bounds how late a deadline is seen.
+/// How often the deadlines (handshake, idle, write stall) are checked. CAF's
+/// clock holds a strong reference to the receiver of a pending timer, so one
+/// long timer would keep a closed session in memory until it fires (the
+/// 30 s handshake deadline did); short checks bound that to 10 s. Each check
+/// arms the next one no later than the nearest deadline.
 caf::timespan check_period(const session_settings& cfg) {
   caf::timespan period = std::chrono::seconds{10};
   if (cfg.idle_timeout.count() > 0)
@@ -101,15 +102,27 @@ bool charge_send(session_ptr self, const net::send_message& msg) {
 }
 
 void start_deadlines(session_ptr self) {
-  auto& cfg = *self->state.settings;
-  if (cfg.idle_timeout.count() > 0 || cfg.write_stall_timeout.count() > 0)
-    self->delayed_send(self, check_period(cfg), idle_atom_t::value);
+  auto& st = self->state;
+  auto& cfg = *st.settings;
+  // One deadline from accept to WELCOME; nothing extends it.
+  st.handshake_deadline = self->clock().now() + cfg.handshake_timeout;
+  self->delayed_send(self,
+                     std::min(check_period(cfg),
+                              caf::timespan{cfg.handshake_timeout}),
+                     idle_atom_t::value);
 }
 
 void check_deadlines(session_ptr self) {
   auto& st = self->state;
   auto& cfg = *st.settings;
   auto now = self->clock().now();
+  bool joining = st.current == session_state::phase::handshake ||
+                 st.current == session_state::phase::joining;
+  if (joining && now >= st.handshake_deadline) {
+    if (!st.channel->established())
+      return close(self, "TLS handshake timeout");
+    return emit_error(self, net::errc::protocol, "handshake timeout", true);
+  }
   if (cfg.write_stall_timeout.count() > 0 &&
       st.output.stalled(now, cfg.write_stall_timeout))
     return emit_error(self, net::errc::overloaded,
@@ -125,6 +138,8 @@ void check_deadlines(session_ptr self) {
                       "idle for too long; send PING to stay connected", true);
   // Next check: the period, or sooner if a deadline falls before it.
   caf::timespan next = check_period(cfg);
+  if (joining)
+    next = std::min(next, caf::timespan{st.handshake_deadline - now});
   if (cfg.idle_timeout.count() > 0)
     next = std::min(next, caf::timespan{cfg.idle_timeout -
                                         (now - st.last_activity)});

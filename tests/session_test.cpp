@@ -723,6 +723,19 @@ CAF_TEST(a closed session is not pinned by its idle timer) {
   CAF_CHECK(sched.clock().schedule().empty());
 }
 
+CAF_TEST(a session closed before joining is not pinned by its deadline) {
+  // Regression: the handshake deadline was one delayed_send of
+  // handshake-timeout (30 s), holding every session that a client closed
+  // early (a scan, a refused HELLO) in memory until it fired.
+  cfg.handshake_timeout = 30s;
+  auto c = connect();
+  send_frame(c, net::ping{1}); // not a HELLO: fatal
+  check_fatal_close(c, net::errc::protocol);
+  advance_time(10s);
+  drain();
+  CAF_CHECK(sched.clock().schedule().empty());
+}
+
 CAF_TEST(others messages beyond the backlog bound go back to their sender) {
   // Two senders aiming a burst at a reader must not get it evicted: what
   // does not fit is refused to them, and the reader stays.
