@@ -69,6 +69,21 @@ private:
   std::string prompt_;
 };
 
+/// Errors a refused PLAY comes back with (docs/protocol.md, section 9):
+/// unknown video, no cache possible, too many playbacks (or the PLAY frame
+/// itself dropped by the frame budget), a bad policy.
+bool concerns_playback(net::errc code) {
+  switch (code) {
+  case net::errc::not_found:
+  case net::errc::io:
+  case net::errc::rate_limited:
+  case net::errc::protocol:
+    return true;
+  default:
+    return false;
+  }
+}
+
 std::vector<std::string> split_names(const std::string& text) {
   std::vector<std::string> out;
   std::string cur;
@@ -485,16 +500,17 @@ int console::serve(const std::string& name, bool first) {
     state_ = state::naming;
     out_.prompt("your name: ");
   };
-  ev.on_error = [&](const std::string& raw_text, bool fatal) {
+  ev.on_error = [&](net::errc code, const std::string& raw_text, bool fatal) {
     auto text = safe_text(raw_text); // the server's words
     if (!fatal) {
       out_.event("! " + text);
-      if (video_)
+      // Only a refused PLAY ends a playback that has not started; an
+      // unknown chat recipient or a busy one does not.
+      if (video_ && concerns_playback(code))
         video_->on_server_error();
       return;
     }
-    if (text.find("pin") != std::string::npos ||
-        text.find("fingerprint") != std::string::npos)
+    if (code == net::errc::pin_mismatch)
       out_.event("! " + text +
                  "\n! The server's certificate is not the one "
                  "pinned for " +
