@@ -52,8 +52,8 @@ private:
   std::optional<net::known_servers> known_;
   net::identity identity_;
   std::optional<net::tls_context> tls_;
-  // The last connection's parts; after a loss, run() asks whether it had
-  // joined and under which name.
+  // The current (or last) connection's parts; after a loss, run() asks
+  // whether it had joined and under which name.
   std::optional<tcp_socket> sock_;
   std::unique_ptr<menu> menu_;
   std::unique_ptr<client_core> core_;
@@ -135,6 +135,12 @@ void console::show(menu::out_kind kind, const std::string& text) {
 }
 
 int console::serve(const std::string& name, bool first) {
+  // The last connection's parts go first (the core and the player call
+  // into the menu), and before connecting: a failed attempt must not look
+  // like a joined connection, or the backoff would never grow.
+  video_.reset();
+  core_.reset();
+  menu_.reset();
   sock_.reset();
   auto server_id = opts_.host + ":" + std::to_string(opts_.port);
   auto pin = choose_server_pin(*known_, server_id, opts_.server_fingerprint,
@@ -149,9 +155,6 @@ int console::serve(const std::string& name, bool first) {
     return -1;
   }
   sock_.emplace(std::move(*s));
-  // The old parts go first: the core and the player call into the menu.
-  video_.reset();
-  core_.reset();
   menu_ = std::make_unique<menu>(
       [this](menu::out_kind kind, const std::string& text) {
         show(kind, text);
