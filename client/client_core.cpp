@@ -59,23 +59,24 @@ void client_core::send_hello() {
   hello_pending_ = false;
   auto binding = tls_.export_keying_material(net::channel_binding_label, 32);
   if (!binding)
-    return fail("TLS channel binding unavailable");
+    return fail("TLS channel binding unavailable", net::errc::tls);
   auto transcript = net::hello_transcript(
       net::protocol_version, name_, id_.x25519_pub, id_.ed25519_pub, *binding);
   auto proof =
       net::ed25519_sign(id_.ed25519_priv, transcript.data(), transcript.size());
   if (!proof)
-    return fail("cannot sign HELLO: " + net::describe(proof.error()));
+    return fail("cannot sign HELLO: " + net::describe(proof.error()),
+                net::code_of(proof.error()));
   send_frame(net::hello{net::protocol_version, name_, id_.x25519_pub,
                         id_.ed25519_pub, *proof});
 }
 
-void client_core::fail(const std::string& text) {
+void client_core::fail(const std::string& text, net::errc code) {
   if (finished_)
     return;
   finished_ = true;
   if (ev_.on_error)
-    ev_.on_error(text, true);
+    ev_.on_error(code, text, true);
 }
 
 bool client_core::on_bytes(const char* data, size_t size) {
@@ -84,7 +85,8 @@ bool client_core::on_bytes(const char* data, size_t size) {
   bool was_done = tls_.handshake_done();
   bool ok = tls_.feed(data, size);
   if (!ok || tls_.failed()) {
-    fail("secure connection failed: " + net::describe(tls_.error()));
+    fail("secure connection failed: " + net::describe(tls_.error()),
+         net::code_of(tls_.error()));
     return false;
   }
   if (!was_done && tls_.handshake_done()) {
@@ -108,7 +110,7 @@ bool client_core::on_bytes(const char* data, size_t size) {
   if (tls_.peer_closed() && !finished_) {
     finished_ = true;
     if (ev_.on_error)
-      ev_.on_error("server closed the connection", true);
+      ev_.on_error(net::errc::io, "server closed the connection", true);
   }
   return !finished_;
 }
@@ -150,7 +152,7 @@ void client_core::handle_frame(const net::frame& f) {
     if (e->fatal)
       finished_ = true;
     if (ev_.on_error)
-      ev_.on_error(e->text, e->fatal);
+      ev_.on_error(code, e->text, e->fatal);
     return;
   }
   case net::directory::wire_type: {

@@ -30,18 +30,17 @@ public:
   /// newline may be torn: it is returned too, with `*tail` set, for the
   /// owner to keep if it parses and drop if not; needs_rewrite() is then
   /// true so that nothing is appended after it.
-  static net::result<journal_file> open(const std::string& path,
-                                        size_t max_size,
-                                        std::vector<std::string>& lines,
-                                        bool* tail);
+  [[nodiscard]] static net::result<journal_file>
+  open(const std::string& path, size_t max_size,
+       std::vector<std::string>& lines, bool* tail);
 
   /// Appends `text` (whole lines, each ending in '\n') with one write and
   /// syncs it. After a failure the next append rewrites nothing by itself:
   /// the owner must call rewrite() (needs_rewrite() tells).
-  caf::error append(const std::string& text);
+  [[nodiscard]] caf::error append(const std::string& text);
 
   /// Replaces the whole file atomically with `content`.
-  caf::error rewrite(const std::string& content);
+  [[nodiscard]] caf::error rewrite(const std::string& content);
 
   /// True when open() found a last line without newline, or an append
   /// failed: the

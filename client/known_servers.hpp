@@ -21,7 +21,7 @@ public:
 
   /// Loads `path`; a missing file is an empty list. Refuses a file or a
   /// directory chain other users could write, as ssh does.
-  static result<known_servers> open(const std::string& path);
+  [[nodiscard]] static result<known_servers> open(const std::string& path);
 
   /// Compares `fingerprint` with the one pinned for `host_port`; on
   /// mismatch `*pinned` receives the pinned value.

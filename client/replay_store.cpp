@@ -13,7 +13,7 @@ namespace {
 constexpr size_t max_journal_size = 256 * 1024 * 1024;
 constexpr size_t min_window = 64;
 
-bool parse_counter(const std::string& s, uint64_t& out) {
+[[nodiscard]] bool parse_counter(const std::string& s, uint64_t& out) {
   if (s.empty() || s.size() > 20)
     return false;
   uint64_t v = 0;

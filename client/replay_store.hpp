@@ -39,8 +39,8 @@ public:
 
   /// Loads (or starts) the journal at `path`; checks its permissions like
   /// ssh. `window` is clamped to at least 64.
-  static net::result<replay_store> open(const std::string& path,
-                                        size_t window = default_replay_window);
+  [[nodiscard]] static net::result<replay_store>
+  open(const std::string& path, size_t window = default_replay_window);
 
   /// How `counter` from `sender` relates to what was accepted.
   verdict check(const std::string& sender, uint64_t counter) const;
@@ -77,7 +77,7 @@ private:
   void set(sender_window& w, uint64_t counter, bool on);
   size_t live_entries() const;
   std::string snapshot() const;
-  caf::error compact();
+  [[nodiscard]] caf::error compact();
 
   size_t window_;
   bool persistent_ = false;

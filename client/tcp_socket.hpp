@@ -23,15 +23,15 @@ public:
   ~tcp_socket();
 
   /// Resolves and connects (blocking).
-  static net::result<tcp_socket> connect(const std::string& host,
-                                         uint16_t port);
+  [[nodiscard]] static net::result<tcp_socket>
+  connect(const std::string& host, uint16_t port);
 
   int fd() const {
     return fd_;
   }
 
   /// Writes everything (blocking). False when the peer is gone.
-  bool write_all(const char* data, size_t size);
+  [[nodiscard]] bool write_all(const char* data, size_t size);
 
   /// Switches to non-blocking mode (chat-bench).
   void set_nonblocking();

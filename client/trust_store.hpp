@@ -46,7 +46,7 @@ public:
 
   /// Loads the store at `path`; a missing file is an empty store. Refuses a
   /// file that group or others can write, and reports malformed lines.
-  static net::result<trust_store> open(const std::string& path);
+  [[nodiscard]] static net::result<trust_store> open(const std::string& path);
 
   /// Compares `name`'s keys with the remembered ones.
   verdict check(const std::string& name, const net::bytes& x25519,
@@ -91,7 +91,7 @@ private:
     // nop
   }
 
-  caf::error compact();
+  [[nodiscard]] caf::error compact();
 
   std::string path_;
   journal_file journal_;

@@ -34,7 +34,7 @@ struct fd_guard {
   }
 };
 
-bool write_all(int fd, const char* p, size_t n) {
+[[nodiscard]] bool write_all(int fd, const char* p, size_t n) {
   while (n > 0) {
     auto w = ::write(fd, p, n);
     if (w < 0) {

@@ -16,7 +16,7 @@
 namespace net {
 
 /// Creates `dir` and any missing parents with mode 0700; existing ones stay.
-caf::error make_private_dirs(const std::string& dir);
+[[nodiscard]] caf::error make_private_dirs(const std::string& dir);
 
 /// The directory part of `path` ("." when it has none).
 std::string parent_dir(const std::string& path);
@@ -24,8 +24,9 @@ std::string parent_dir(const std::string& path);
 /// Reads a regular file of at most `max_size` bytes. errc::not_found when it
 /// does not exist; errc::config when its mode has any of `forbidden_bits`
 /// (e.g. 077), with a message naming the path and the `chmod` to run.
-result<std::string> read_private_file(const std::string& path, size_t max_size,
-                                      unsigned forbidden_bits);
+[[nodiscard]] result<std::string>
+read_private_file(const std::string& path, size_t max_size,
+                  unsigned forbidden_bits);
 
 /// Writes `content` to a fresh temp file next to `path` (in a 0700 directory
 /// created as needed), syncs it and moves it into place. The file gets
@@ -34,8 +35,8 @@ result<std::string> read_private_file(const std::string& path, size_t max_size,
 /// wider mode only for public data such as certificates. With
 /// `replace == false` an existing `path` is kept and errc::io is returned
 /// with `*existed` set.
-caf::error write_private_file(const std::string& path,
-                              const std::string& content, bool replace,
-                              bool* existed = nullptr, mode_t mode = 0600);
+[[nodiscard]] caf::error
+write_private_file(const std::string& path, const std::string& content,
+                   bool replace, bool* existed = nullptr, mode_t mode = 0600);
 
 } // namespace net

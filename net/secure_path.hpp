@@ -16,6 +16,6 @@ namespace net {
 /// others; every directory from its parent up to the home directory (or /)
 /// must be owned by us or root and not group/world writable unless sticky.
 /// errc::config with a message naming the offending path otherwise.
-caf::error check_secure_path(const std::string& path);
+[[nodiscard]] caf::error check_secure_path(const std::string& path);
 
 } // namespace net

@@ -35,6 +35,11 @@ public:
     return tokens_ >= n;
   }
 
+  /// Tokens held now (after `refill`): how much one may take at once.
+  double tokens() const {
+    return tokens_;
+  }
+
   /// Takes `n` tokens unconditionally (after `has`).
   void take(double n) {
     tokens_ -= n;

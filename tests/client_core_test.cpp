@@ -39,6 +39,8 @@ struct fixture {
   net::identity bob = net::identity::generate();
   std::vector<std::string> shown;
   std::vector<std::string> warnings;
+  std::vector<std::pair<net::errc, bool>> errors; ///< code, fatal
+  bool errors_expected = false;
 
   // One connection: the recipient's engine and its stores, as the console
   // client builds them from `home` at start.
@@ -77,8 +79,12 @@ struct fixture {
       CAF_MESSAGE("warning: " << text);
       warnings.push_back(text);
     };
-    ev.on_error = [](const std::string& text, bool fatal) {
-      CAF_FAIL("unexpected error (fatal=" << fatal << "): " << text);
+    ev.on_error = [this](net::errc code, const std::string& text,
+                         bool fatal) {
+      if (!errors_expected)
+        CAF_FAIL("unexpected error " << net::to_string(code)
+                                     << " (fatal=" << fatal << "): " << text);
+      errors.emplace_back(code, fatal);
     };
     s->core = std::make_unique<client_core>(client_ctx, "", bob, &*s->trust,
                                             std::move(ev));
@@ -234,6 +240,50 @@ CAF_TEST(
   CAF_CHECK_EQUAL(
       to_string(s->trust->check("carol", alice.x25519_pub, alice.ed25519_pub)),
       std::string{"same"});
+}
+
+CAF_TEST(a certificate that is not the pinned one fails with pin_mismatch) {
+  std::string wrong = "SHA256";
+  for (int i = 0; i < 32; ++i)
+    wrong += ":00";
+  client_events ev;
+  ev.on_error = [&](net::errc code, const std::string& text, bool fatal) {
+    CAF_MESSAGE("error " << net::to_string(code) << ": " << text);
+    errors.emplace_back(code, fatal);
+  };
+  client_core core{client_ctx, wrong, bob, nullptr, std::move(ev)};
+  auto server = net::tls_channel::server(server_ctx);
+  server.start();
+  core.start();
+  core.choose_name("bob");
+  std::vector<char> buf;
+  for (int i = 0; i < 100 && errors.empty(); ++i) {
+    buf.clear();
+    core.take_output(buf);
+    if (!buf.empty())
+      server.feed(buf.data(), buf.size());
+    buf.clear();
+    server.take_output(buf);
+    if (!buf.empty())
+      core.on_bytes(buf.data(), buf.size());
+  }
+  CAF_REQUIRE_EQUAL(errors.size(), 1u);
+  CAF_CHECK_EQUAL(net::to_string(errors[0].first),
+                  std::string{"pin_mismatch"});
+  CAF_CHECK(errors[0].second);
+  CAF_CHECK(core.finished());
+}
+
+CAF_TEST(an ERROR frame reaches on_error with its code) {
+  errors_expected = true;
+  connect();
+  send(net::error_frame{static_cast<uint8_t>(net::errc::unknown_peer), 7,
+                        false, "unknown recipient 'carol' (not online)"});
+  CAF_REQUIRE_EQUAL(errors.size(), 1u);
+  CAF_CHECK_EQUAL(net::to_string(errors[0].first),
+                  std::string{"unknown_peer"});
+  CAF_CHECK(!errors[0].second);
+  CAF_CHECK(s->core->joined());
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

@@ -39,8 +39,9 @@ struct fixture {
     CAF_REQUIRE(ctx);
     server.emplace(net::tls_channel::server(*ctx));
     client_events ev;
-    ev.on_error = [](const std::string& text, bool fatal) {
-      CAF_FAIL("unexpected error (fatal=" << fatal << "): " << text);
+    ev.on_error = [](net::errc code, const std::string& text, bool fatal) {
+      CAF_FAIL("unexpected error " << net::to_string(code)
+                                   << " (fatal=" << fatal << "): " << text);
     };
     core = std::make_unique<client_core>(client_ctx, "",
                                          net::identity::generate(), nullptr,
