@@ -2,13 +2,12 @@
 #include <caf/test/unit_test.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 
 #include <sys/stat.h>
 
 #include "client/known_servers.hpp"
+#include "tests/store_fixture.hpp"
 
 using namespace net;
 
@@ -25,41 +24,8 @@ std::string fp(char c) {
   return out;
 }
 
-struct fixture {
-  std::string dir;
-  std::string path;
-
-  fixture() {
-    char tmpl[] = "/tmp/chatroom-known-test-XXXXXX";
-    auto* p = ::mkdtemp(tmpl);
-    CAF_REQUIRE(p != nullptr);
-    dir = p;
-    path = dir + "/config/chatroom/known_servers";
-  }
-
-  ~fixture() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-
-  known_servers open() {
-    auto ks = known_servers::open(path);
-    CAF_REQUIRE(ks);
-    return std::move(*ks);
-  }
-
-  std::string contents() {
-    std::ifstream in{path};
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
-  void write(const std::string& text) {
-    std::filesystem::create_directories(dir + "/config/chatroom");
-    std::ofstream out{path};
-    out << text;
-  }
+struct fixture : test_support::store_fixture<known_servers> {
+  fixture() : store_fixture("config/chatroom/known_servers") {}
 };
 
 using verdict = known_servers::verdict;

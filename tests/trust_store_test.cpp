@@ -12,6 +12,7 @@
 #include "client/trust_store.hpp"
 #include "net/crypto.hpp"
 #include "net/identity.hpp"
+#include "tests/store_fixture.hpp"
 
 using namespace client;
 using net::bytes;
@@ -19,42 +20,14 @@ using verdict = trust_store::verdict;
 
 namespace {
 
-struct fixture {
-  std::string dir;
-  std::string path;
+struct fixture : test_support::store_fixture<trust_store> {
   net::identity bob = net::identity::generate();
   net::identity eve = net::identity::generate();
 
-  fixture() {
-    char tmpl[] = "/tmp/chatroom-trust-XXXXXX";
-    CAF_REQUIRE(::mkdtemp(tmpl) != nullptr);
-    dir = tmpl;
-    path = dir + "/trust/peers.txt";
-  }
-
-  ~fixture() {
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
-
-  trust_store open() {
-    auto r = trust_store::open(path);
-    CAF_REQUIRE(r);
-    return std::move(*r);
-  }
-
-  static std::string read(const std::string& p) {
-    std::ifstream in{p, std::ios::binary};
-    return {std::istreambuf_iterator<char>{in},
-            std::istreambuf_iterator<char>{}};
-  }
+  fixture() : store_fixture("trust/peers.txt") {}
 
   void write(const std::string& content, unsigned mode = 0600) {
-    std::filesystem::create_directories(dir + "/trust");
-    {
-      std::ofstream out{path, std::ios::binary | std::ios::trunc};
-      out << content;
-    }
+    store_fixture::write(content);
     CAF_REQUIRE(::chmod(path.c_str(), mode) == 0);
   }
 };
@@ -67,6 +40,23 @@ std::string str(verdict v) {
   return to_string(v);
 }
 
+/// What `ts` says of `name` with the X25519 key of `x` and the Ed25519 key
+/// of `ed`.
+std::string verdict_for(trust_store& ts, const std::string& name,
+                        const net::identity& x, const net::identity& ed) {
+  return str(ts.check(name, x.x25519_pub, ed.ed25519_pub));
+}
+
+std::string verdict_for(trust_store& ts, const std::string& name,
+                        const net::identity& id) {
+  return verdict_for(ts, name, id, id);
+}
+
+/// Pins the keys of `id` for `name`; that must succeed.
+void pin(trust_store& ts, const std::string& name, const net::identity& id) {
+  CAF_REQUIRE(!ts.remember(name, id.x25519_pub, id.ed25519_pub));
+}
+
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(trust_store_tests, fixture)
@@ -74,43 +64,34 @@ CAF_TEST_FIXTURE_SCOPE(trust_store_tests, fixture)
 CAF_TEST(a missing file is an empty store) {
   auto ts = open();
   CAF_CHECK_EQUAL(ts.size(), 0u);
-  CAF_CHECK_EQUAL(str(ts.check("bob", bob.x25519_pub, bob.ed25519_pub)),
-                  "new_peer");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", bob), "new_peer");
   CAF_CHECK(!std::filesystem::exists(path));
 }
 
 CAF_TEST(new then same then changed) {
   auto ts = open();
-  CAF_CHECK_EQUAL(str(ts.check("bob", bob.x25519_pub, bob.ed25519_pub)),
-                  "new_peer");
-  CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
-  CAF_CHECK_EQUAL(str(ts.check("bob", bob.x25519_pub, bob.ed25519_pub)),
-                  "same");
-  CAF_CHECK_EQUAL(str(ts.check("bob", eve.x25519_pub, bob.ed25519_pub)),
-                  "changed");
-  CAF_CHECK_EQUAL(str(ts.check("bob", bob.x25519_pub, eve.ed25519_pub)),
-                  "changed");
-  CAF_CHECK_EQUAL(str(ts.check("bob", eve.x25519_pub, eve.ed25519_pub)),
-                  "changed");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", bob), "new_peer");
+  pin(ts, "bob", bob);
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", bob), "same");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", eve, bob), "changed");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", bob, eve), "changed");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", eve), "changed");
   // Swapping which key is which is a change too.
   CAF_CHECK_EQUAL(str(ts.check("bob", bob.ed25519_pub, bob.x25519_pub)),
                   "changed");
-  CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
-                  "new_peer");
+  CAF_CHECK_EQUAL(verdict_for(ts, "eve", eve), "new_peer");
   // Accepting the new keys replaces the old ones.
-  CAF_REQUIRE(!ts.remember("bob", eve.x25519_pub, eve.ed25519_pub));
-  CAF_CHECK_EQUAL(str(ts.check("bob", eve.x25519_pub, eve.ed25519_pub)),
-                  "same");
-  CAF_CHECK_EQUAL(str(ts.check("bob", bob.x25519_pub, bob.ed25519_pub)),
-                  "changed");
+  pin(ts, "bob", eve);
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", eve), "same");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", bob), "changed");
   CAF_CHECK_EQUAL(ts.size(), 1u);
 }
 
 CAF_TEST(persistence across reopen with mode 0600) {
   {
     auto ts = open();
-    CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
-    CAF_REQUIRE(!ts.remember("émile", eve.x25519_pub, eve.ed25519_pub));
+    pin(ts, "bob", bob);
+    pin(ts, "émile", eve);
   }
   struct stat st;
   CAF_REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -119,25 +100,22 @@ CAF_TEST(persistence across reopen with mode 0600) {
   CAF_CHECK_EQUAL(st.st_mode & 07777, 0700u);
   auto ts = open();
   CAF_CHECK_EQUAL(ts.size(), 2u);
-  CAF_CHECK_EQUAL(str(ts.check("bob", bob.x25519_pub, bob.ed25519_pub)),
-                  "same");
-  CAF_CHECK_EQUAL(str(ts.check("émile", eve.x25519_pub, eve.ed25519_pub)),
-                  "same");
-  CAF_CHECK_EQUAL(str(ts.check("émile", bob.x25519_pub, bob.ed25519_pub)),
-                  "changed");
+  CAF_CHECK_EQUAL(verdict_for(ts, "bob", bob), "same");
+  CAF_CHECK_EQUAL(verdict_for(ts, "émile", eve), "same");
+  CAF_CHECK_EQUAL(verdict_for(ts, "émile", bob), "changed");
   // The file is one "name fingerprint" line per peer, sorted.
   auto fp = [](const net::identity& id) {
     auto in = id.ed25519_pub;
     in.insert(in.end(), id.x25519_pub.begin(), id.x25519_pub.end());
     return net::to_hex(net::sha256(in.data(), in.size()));
   };
-  CAF_CHECK_EQUAL(read(path),
+  CAF_CHECK_EQUAL(contents(),
                   "bob " + fp(bob) + "\n" + "émile " + fp(eve) + "\n");
   // The displayed fingerprint is a prefix of the stored one.
   auto shown = net::key_fingerprint(bob.x25519_pub, bob.ed25519_pub);
   CAF_CHECK_EQUAL(shown.substr(0, 4), fp(bob).substr(0, 4));
   // Rewrites leave no temp files behind.
-  CAF_REQUIRE(!ts.remember("carol", bob.x25519_pub, bob.ed25519_pub));
+  pin(ts, "carol", bob);
   size_t files = 0;
   for (auto& e : std::filesystem::directory_iterator(dir + "/trust")) {
     static_cast<void>(e);
@@ -196,15 +174,14 @@ CAF_TEST(a file others can write is refused) {
 
 CAF_TEST(a failed write leaves the store unchanged) {
   auto ts = open();
-  CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
+  pin(ts, "bob", bob);
   // Replace the directory by a file so the next write must fail.
   std::filesystem::remove_all(dir + "/trust");
   { std::ofstream{dir + "/trust"} << "x"; }
   auto err = ts.remember("eve", eve.x25519_pub, eve.ed25519_pub);
   CAF_CHECK(err);
   CAF_CHECK_EQUAL(ts.size(), 1u);
-  CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
-                  "new_peer");
+  CAF_CHECK_EQUAL(verdict_for(ts, "eve", eve), "new_peer");
 }
 
 CAF_TEST(a later line for a name replaces the earlier one) {
@@ -232,34 +209,31 @@ CAF_TEST(eight thousand pins take one append) {
   CAF_CHECK_LESS(ms, 5000); // sanity only; figures in benchmarks/RESULTS.md
   CAF_CHECK_EQUAL(ts.size(), 8000u);
   // One peer joining later is one more line, not a rewrite.
-  CAF_REQUIRE(!ts.remember("late", bob.x25519_pub, bob.ed25519_pub));
+  pin(ts, "late", bob);
   CAF_CHECK_EQUAL(ts.journal_lines(), 8001u);
   auto again = open();
   CAF_CHECK_EQUAL(again.size(), 8001u);
-  CAF_CHECK_EQUAL(
-      str(again.check("peer-7999", eve.x25519_pub, eve.ed25519_pub)), "same");
-  CAF_CHECK_EQUAL(str(again.check("peer-0", eve.x25519_pub, eve.ed25519_pub)),
-                  "changed");
+  CAF_CHECK_EQUAL(verdict_for(again, "peer-7999", eve), "same");
+  CAF_CHECK_EQUAL(verdict_for(again, "peer-0", eve), "changed");
 }
 
 CAF_TEST(the journal is compacted when half of it is stale) {
   auto ts = open();
   for (int i = 0; i < 500; ++i) {
     auto& id = i % 2 == 0 ? bob : eve;
-    CAF_REQUIRE(!ts.remember("bob", id.x25519_pub, id.ed25519_pub));
+    pin(ts, "bob", id);
   }
   CAF_MESSAGE("journal lines: " << ts.journal_lines());
   CAF_CHECK_LESS_OR_EQUAL(ts.journal_lines(), 2u * 1u + 64u);
   auto again = open();
   CAF_CHECK_EQUAL(again.size(), 1u);
-  CAF_CHECK_EQUAL(str(again.check("bob", eve.x25519_pub, eve.ed25519_pub)),
-                  "same");
+  CAF_CHECK_EQUAL(verdict_for(again, "bob", eve), "same");
 }
 
 CAF_TEST(a torn last line is dropped and appends continue cleanly) {
   {
     auto ts = open();
-    CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
+    pin(ts, "bob", bob);
   }
   {
     std::ofstream out{path, std::ios::binary | std::ios::app};
@@ -268,14 +242,12 @@ CAF_TEST(a torn last line is dropped and appends continue cleanly) {
   {
     auto ts = open();
     CAF_CHECK_EQUAL(ts.size(), 1u);
-    CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
-                    "new_peer");
-    CAF_REQUIRE(!ts.remember("eve", eve.x25519_pub, eve.ed25519_pub));
+    CAF_CHECK_EQUAL(verdict_for(ts, "eve", eve), "new_peer");
+    pin(ts, "eve", eve);
   }
   auto ts = open();
   CAF_CHECK_EQUAL(ts.size(), 2u);
-  CAF_CHECK_EQUAL(str(ts.check("eve", eve.x25519_pub, eve.ed25519_pub)),
-                  "same");
+  CAF_CHECK_EQUAL(verdict_for(ts, "eve", eve), "same");
 }
 
 CAF_TEST(a key change of a maximum length name is detected) {
@@ -286,18 +258,17 @@ CAF_TEST(a key change of a maximum length name is detected) {
   CAF_REQUIRE_EQUAL(name.size(), max_peer_name_size);
   {
     auto ts = open();
-    CAF_REQUIRE(!ts.remember(name, bob.x25519_pub, bob.ed25519_pub));
+    pin(ts, name, bob);
   }
   auto ts = open();
-  CAF_CHECK_EQUAL(str(ts.check(name, bob.x25519_pub, bob.ed25519_pub)), "same");
-  CAF_CHECK_EQUAL(str(ts.check(name, eve.x25519_pub, eve.ed25519_pub)),
-                  "changed");
+  CAF_CHECK_EQUAL(verdict_for(ts, name, bob), "same");
+  CAF_CHECK_EQUAL(verdict_for(ts, name, eve), "changed");
 }
 
 CAF_TEST(a directory others can write is refused) {
   {
     auto ts = open();
-    CAF_REQUIRE(!ts.remember("bob", bob.x25519_pub, bob.ed25519_pub));
+    pin(ts, "bob", bob);
   }
   for (unsigned mode : {0770u, 0707u, 0777u}) {
     CAF_REQUIRE(::chmod((dir + "/trust").c_str(), mode) == 0);
