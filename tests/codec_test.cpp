@@ -6,23 +6,12 @@
 
 #include "net/frame.hpp"
 #include "net/messages.hpp"
+#include "tests/round_trip.hpp"
 
 using namespace net;
+using test_support::round_trip;
 
 namespace {
-
-template <class T>
-T round_trip(const T& x) {
-  auto buf = encode_frame(x);
-  frame_decoder dec{1 << 20};
-  CAF_REQUIRE(dec.feed(buf.data(), buf.size()));
-  auto f = dec.next();
-  CAF_REQUIRE(f.has_value());
-  CAF_CHECK(!dec.next().has_value());
-  auto y = decode_payload<T>(*f);
-  CAF_REQUIRE(y);
-  return *y;
-}
 
 std::vector<char> raw_header(uint32_t len, uint8_t type) {
   return {static_cast<char>(len >> 24), static_cast<char>(len >> 16),

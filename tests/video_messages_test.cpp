@@ -3,24 +3,10 @@
 
 #include "net/frame.hpp"
 #include "net/video_messages.hpp"
+#include "tests/round_trip.hpp"
 
 using namespace net;
-
-namespace {
-
-template <class T>
-T round_trip(const T& x) {
-  auto buf = encode_frame(x);
-  frame_decoder dec{1 << 20};
-  CAF_REQUIRE(dec.feed(buf.data(), buf.size()));
-  auto f = dec.next();
-  CAF_REQUIRE(f.has_value());
-  auto y = decode_payload<T>(*f);
-  CAF_REQUIRE(y);
-  return *y;
-}
-
-} // namespace
+using test_support::round_trip;
 
 CAF_TEST(every video message survives a round trip) {
   video_info info{"video_1", {240, 720, 1080}, 10000, 25000, 250};
