@@ -1,9 +1,10 @@
 // libFuzzer target: envelope parsing and opening on untrusted bytes.
 //
 // The recipient ("bob") and the expected sender ("alice") have fixed keys
-// (tests/fuzz/tools/make_seeds.cpp seals the seed corpus with the same
-// keys), so mutations of a valid seed reach the signature check and, when
-// the signature still holds, decryption and the replay guard.
+// (tests/fuzz/fixed_keys.hpp; tests/fuzz/tools/make_seeds.cpp seals the
+// seed corpus with the same keys), so mutations of a valid seed reach the
+// signature check and, when the signature still holds, decryption and the
+// replay guard.
 
 #include <cstddef>
 #include <cstdint>
@@ -12,29 +13,10 @@
 #include "net/crypto.hpp"
 #include "net/envelope.hpp"
 #include "net/identity.hpp"
+#include "tests/fuzz/fixed_keys.hpp"
 
-namespace {
-
-net::identity fixed_identity(uint8_t x_seed, uint8_t ed_seed) {
-  net::identity id;
-  id.x25519_priv = net::bytes(32, x_seed);
-  id.x25519_pub = *net::x25519_public(id.x25519_priv);
-  id.ed25519_priv = net::bytes(32, ed_seed);
-  id.ed25519_pub = *net::ed25519_public(id.ed25519_priv);
-  return id;
-}
-
-const net::identity& alice() {
-  static const auto id = fixed_identity(0x11, 0x12);
-  return id;
-}
-
-const net::identity& bob() {
-  static const auto id = fixed_identity(0x21, 0x22);
-  return id;
-}
-
-} // namespace
+using fuzz_keys::alice;
+using fuzz_keys::bob;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   net::bytes raw(data, data + size);

@@ -18,18 +18,9 @@
 #include "net/identity.hpp"
 #include "net/messages.hpp"
 #include "net/video_messages.hpp"
+#include "tests/fuzz/fixed_keys.hpp"
 
 namespace {
-
-// The same fixed keys as tests/fuzz/fuzz_envelope.cpp.
-net::identity fixed_identity(uint8_t x_seed, uint8_t ed_seed) {
-  net::identity id;
-  id.x25519_priv = net::bytes(32, x_seed);
-  id.x25519_pub = *net::x25519_public(id.x25519_priv);
-  id.ed25519_priv = net::bytes(32, ed_seed);
-  id.ed25519_pub = *net::ed25519_public(id.ed25519_priv);
-  return id;
-}
 
 template <class Bytes>
 void write(const std::string& path, const Bytes& xs) {
@@ -46,8 +37,9 @@ int main(int argc, char** argv) {
     return 1;
   }
   std::string root = argv[1];
-  auto alice = fixed_identity(0x11, 0x12);
-  auto bob = fixed_identity(0x21, 0x22);
+  // The same fixed keys as tests/fuzz/fuzz_envelope.cpp.
+  const auto& alice = fuzz_keys::alice();
+  const auto& bob = fuzz_keys::bob();
   // -- frame decoder: single frames, and two frames in one stream ------------
   auto dir = root + "/fuzz_frame_decoder";
   std::filesystem::create_directories(dir);
