@@ -310,6 +310,18 @@ struct coalescing_fixture : test_coordinator_fixture<> {
   void drain() {
     sched.run();
   }
+  /// Lets the coalescing window pass and delivers what it pushed.
+  void close_window() {
+    advance_time(std::chrono::milliseconds{50});
+    drain();
+  }
+  /// A recorder that asks to join as `name`.
+  recorder_actor joiner(const std::string& name) {
+    auto c = sys.spawn(test_support::recorder);
+    self->send(c, caf::join_atom::value,
+               net::peer_info{name, net::bytes(32, 1), net::bytes(32, 2)}, reg);
+    return c;
+  }
   registry_state& reg_state() {
     return deref<registry_impl>(reg).state;
   }
@@ -320,30 +332,19 @@ struct coalescing_fixture : test_coordinator_fixture<> {
 CAF_TEST_FIXTURE_SCOPE(coalescing_tests, coalescing_fixture)
 
 CAF_TEST(a join storm is batched and encoded once per window) {
-  auto first = sys.spawn(test_support::recorder);
-  self->send(first, caf::join_atom::value,
-             net::peer_info{"first", net::bytes(32, 1), net::bytes(32, 2)},
-             reg);
+  auto first = joiner("first");
   drain();
-  advance_time(std::chrono::milliseconds{50});
-  drain();
+  close_window();
   CAF_REQUIRE_EQUAL(st(first).directories.size(), 1u);
   // 100 clients join inside one window
   std::vector<recorder_actor> crowd;
-  for (int i = 0; i < 100; ++i) {
-    auto c = sys.spawn(test_support::recorder);
-    crowd.push_back(c);
-    self->send(c, caf::join_atom::value,
-               net::peer_info{"u" + std::to_string(i), net::bytes(32, 1),
-                              net::bytes(32, 2)},
-               reg);
-  }
+  for (int i = 0; i < 100; ++i)
+    crowd.push_back(joiner("u" + std::to_string(i)));
   drain();
   // nothing is pushed before the window closes
   CAF_CHECK_EQUAL(st(first).directories.size(), 1u);
   CAF_CHECK(st(crowd[0]).directories.empty());
-  advance_time(std::chrono::milliseconds{50});
-  drain();
+  close_window();
   // one delta for the old member, one shared snapshot for the newcomers
   CAF_REQUIRE_EQUAL(st(first).directories.size(), 2u);
   CAF_CHECK_EQUAL(st(first).directories[1].joined.size(), 100u);
@@ -357,34 +358,24 @@ CAF_TEST(a join storm is batched and encoded once per window) {
     anon_send_exit(c, caf::exit_reason::user_shutdown);
   anon_send_exit(first, caf::exit_reason::user_shutdown);
   drain();
-  advance_time(std::chrono::milliseconds{50});
-  drain();
+  close_window();
 }
 
 CAF_TEST(a join and leave inside one window cancel out) {
-  auto first = sys.spawn(test_support::recorder);
-  self->send(first, caf::join_atom::value,
-             net::peer_info{"first", net::bytes(32, 1), net::bytes(32, 2)},
-             reg);
+  auto first = joiner("first");
   drain();
-  advance_time(std::chrono::milliseconds{50});
-  drain();
-  auto ghost = sys.spawn(test_support::recorder);
-  self->send(ghost, caf::join_atom::value,
-             net::peer_info{"ghost", net::bytes(32, 1), net::bytes(32, 2)},
-             reg);
+  close_window();
+  auto ghost = joiner("ghost");
   drain();
   anon_send_exit(ghost, caf::exit_reason::kill);
   drain();
-  advance_time(std::chrono::milliseconds{50});
-  drain();
+  close_window();
   CAF_CHECK_EQUAL(test_support::apply(st(first).directories),
                   std::vector<std::string>{"first"});
   CAF_CHECK(st(ghost).directories.empty());
   anon_send_exit(first, caf::exit_reason::user_shutdown);
   drain();
-  advance_time(std::chrono::milliseconds{50});
-  drain();
+  close_window();
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
