@@ -8,6 +8,18 @@
 using namespace test_support;
 using namespace std::chrono;
 
+namespace {
+
+/// Asks `c` (menu command "f") for the key fingerprint of `name`.
+std::string key_fingerprint(process& c, const std::string& name) {
+  c.write("f " + name + "\n");
+  auto m = c.wait_for_regex("key fingerprint of " + name + ": ([0-9a-f ]+)");
+  CAF_REQUIRE(m);
+  return (*m)[1];
+}
+
+} // namespace
+
 CAF_TEST(alice messages bob and carol gets nothing) {
   live_server srv;
   auto alice = srv.joined("alice");
@@ -35,8 +47,7 @@ CAF_TEST(several recipients and all) {
   live_server srv;
   auto alice = srv.joined("alice");
   auto bob = srv.joined("bob");
-  auto carol = srv.joined("carol");
-  CAF_REQUIRE(alice->wait_for("* carol joined"));
+  auto carol = srv.joined("carol", *alice);
   send_message(*alice, "bob, carol", "to both");
   CAF_CHECK(bob->wait_for("[alice] to both"));
   CAF_CHECK(carol->wait_for("[alice] to both"));
@@ -49,8 +60,7 @@ CAF_TEST(several recipients and all) {
 CAF_TEST(an unknown recipient is asked for again) {
   live_server srv;
   auto alice = srv.joined("alice");
-  auto bob = srv.joined("bob");
-  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  auto bob = srv.joined("bob", *alice);
   alice->write("2\n");
   CAF_REQUIRE(alice->wait_for("to ("));
   alice->write("bobby\n");
@@ -64,8 +74,7 @@ CAF_TEST(an unknown recipient is asked for again) {
 CAF_TEST(a killed client disappears from the others within a second) {
   live_server srv;
   auto alice = srv.joined("alice");
-  auto bob = srv.joined("bob");
-  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  auto bob = srv.joined("bob", *alice);
   auto start = steady_clock::now();
   bob->signal(SIGKILL);
   CAF_CHECK(alice->wait_for("* bob left", seconds{1}));
@@ -79,8 +88,7 @@ CAF_TEST(a killed client disappears from the others within a second) {
 CAF_TEST(quit tells everyone and exits zero) {
   live_server srv;
   auto alice = srv.joined("alice");
-  auto bob = srv.joined("bob");
-  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  auto bob = srv.joined("bob", *alice);
   bob->write("4\n");
   CAF_CHECK_EQUAL(bob->wait_exit(), 0);
   CAF_CHECK(alice->wait_for("* bob left", seconds{1}));
@@ -103,8 +111,7 @@ CAF_TEST(a duplicate name is refused and another can be picked) {
 CAF_TEST(a 60 KiB message arrives intact) {
   live_server srv;
   auto alice = srv.joined("alice");
-  auto bob = srv.joined("bob");
-  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  auto bob = srv.joined("bob", *alice);
   std::string text;
   for (size_t i = 0; text.size() < 60 * 1024 - 32; ++i)
     text += "chunk-" + std::to_string(i) + "-é ";
@@ -116,8 +123,7 @@ CAF_TEST(a 60 KiB message arrives intact) {
 CAF_TEST(the server never holds the plaintext) {
   live_server srv{{"--log-frames"}};
   auto alice = srv.joined("alice");
-  auto bob = srv.joined("bob");
-  CAF_REQUIRE(alice->wait_for("* bob joined"));
+  auto bob = srv.joined("bob", *alice);
   std::string secret = "SECRET-PLAINTEXT-4242-xyzzy";
   send_message(*alice, "bob", secret);
   CAF_REQUIRE(bob->wait_for("[alice] " + secret));
@@ -139,18 +145,12 @@ CAF_TEST(identity survives a restart of the client) {
   std::string fp1;
   {
     auto alice = srv.joined("alice");
-    alice->write("f alice\n");
-    auto m = alice->wait_for_regex("key fingerprint of alice: ([0-9a-f ]+)");
-    CAF_REQUIRE(m);
-    fp1 = (*m)[1];
+    fp1 = key_fingerprint(*alice, "alice");
     alice->write("4\n");
     CAF_REQUIRE_EQUAL(alice->wait_exit(), 0);
   }
   auto alice = srv.joined("alice");
-  alice->write("f alice\n");
-  auto m = alice->wait_for_regex("key fingerprint of alice: ([0-9a-f ]+)");
-  CAF_REQUIRE(m);
-  CAF_CHECK_EQUAL(std::string{(*m)[1]}, fp1);
+  CAF_CHECK_EQUAL(key_fingerprint(*alice, "alice"), fp1);
   struct stat st {};
   CAF_REQUIRE_EQUAL(::stat((srv.dir / "home-alice/identity.pem").c_str(), &st),
                     0);
@@ -161,8 +161,7 @@ CAF_TEST(a changed peer key is a loud warning and blocks sending) {
   live_server srv;
   auto alice = srv.joined("alice");
   {
-    auto bob = srv.joined("bob");
-    CAF_REQUIRE(alice->wait_for("* bob joined"));
+    auto bob = srv.joined("bob", *alice);
     bob->write("4\n");
     CAF_REQUIRE(alice->wait_for("* bob left"));
   }
@@ -200,10 +199,7 @@ CAF_TEST(an idle client stays connected through keep alive pings) {
 CAF_TEST(the client reconnects with its identity after the server restarts) {
   live_server srv;
   auto alice = srv.joined("alice");
-  alice->write("f alice\n");
-  auto m = alice->wait_for_regex("key fingerprint of alice: ([0-9a-f ]+)");
-  CAF_REQUIRE(m);
-  std::string fp = (*m)[1];
+  auto fp = key_fingerprint(*alice, "alice");
   srv.proc->signal(SIGKILL);
   CAF_REQUIRE(srv.proc->wait_exit());
   CAF_CHECK(alice->wait_for("connection to the server lost; reconnecting"));

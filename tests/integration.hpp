@@ -104,6 +104,13 @@ struct live_server {
     CAF_REQUIRE(c->wait_for("4) quit"));
     return c;
   }
+
+  /// As joined(name), once `witness`, already in the room, has seen it join.
+  std::unique_ptr<process> joined(const std::string& name, process& witness) {
+    auto c = joined(name);
+    CAF_REQUIRE(witness.wait_for("* " + name + " joined"));
+    return c;
+  }
 };
 
 /// Drives menu item 2 of `from`: message `text` to `to`.
