@@ -63,6 +63,28 @@ struct fixture {
     CAF_CHECK(e->text.find(what) != std::string::npos);
     CAF_CHECK(attacker.closed());
   }
+
+  /// After the TLS handshake, a new connection to `port` sends `bytes`
+  /// unframed and gets the fatal error `what`.
+  void fatal_after(uint16_t port, const std::string& bytes,
+                   const std::string& what) {
+    raw_client x{port};
+    CAF_REQUIRE(x.handshake());
+    x.send_plain(bytes_of(bytes));
+    fatal(x, what);
+  }
+
+  /// After the TLS handshake, a new connection sends a HELLO from "mallory"
+  /// that `spoil` changes, and gets the fatal error `what`.
+  template <class Spoil>
+  void fatal_hello(Spoil spoil, const std::string& what) {
+    raw_client x{srv.port};
+    CAF_REQUIRE(x.handshake());
+    auto h = x.make_hello("mallory");
+    spoil(h);
+    x.send(h);
+    fatal(x, what);
+  }
 };
 
 } // namespace
@@ -96,27 +118,18 @@ CAF_TEST(garbage after the tls handshake) {
 }
 
 CAF_TEST(a length of two to the 32 minus one) {
-  raw_client x{srv.port};
-  CAF_REQUIRE(x.handshake());
-  x.send_plain(bytes_of(hdr(0xFFFFFFFF, 0x01)));
-  fatal(x, "exceeds the maximum");
+  fatal_after(srv.port, hdr(0xFFFFFFFF, 0x01), "exceeds the maximum");
   bystanders_fine();
 }
 
 CAF_TEST(a length of zero) {
-  raw_client x{srv.port};
-  CAF_REQUIRE(x.handshake());
-  x.send_plain(bytes_of(hdr(0, 0x01)));
-  fatal(x, "frame length 0");
+  fatal_after(srv.port, hdr(0, 0x01), "frame length 0");
   bystanders_fine();
 }
 
 CAF_TEST(a truncated frame then silence hits the handshake timeout) {
   live_server quick{{"--handshake-timeout-ms", "500"}};
-  raw_client x{quick.port};
-  CAF_REQUIRE(x.handshake());
-  x.send_plain(bytes_of(hdr(100, 0x01) + "only a part"));
-  fatal(x, "timeout");
+  fatal_after(quick.port, hdr(100, 0x01) + "only a part", "timeout");
 }
 
 CAF_TEST(a client that says nothing is dropped) {
@@ -134,12 +147,8 @@ CAF_TEST(an unknown frame type after joining) {
 }
 
 CAF_TEST(a wrong protocol version) {
-  raw_client x{srv.port};
-  CAF_REQUIRE(x.handshake());
-  auto h = x.make_hello("mallory");
-  h.version = 99;
-  x.send(h);
-  fatal(x, "unsupported protocol version 99");
+  fatal_hello([](net::hello& h) { h.version = 99; },
+              "unsupported protocol version 99");
   bystanders_fine();
 }
 
@@ -161,22 +170,13 @@ CAF_TEST(invalid names are refused and the connection may retry) {
 }
 
 CAF_TEST(invalid keys and a bad signature) {
-  {
-    raw_client x{srv.port};
-    CAF_REQUIRE(x.handshake());
-    auto h = x.make_hello("mallory");
-    h.x25519_key.assign(32, 0); // low order (all zero)
-    x.send(h);
-    fatal(x, "invalid public key");
-  }
-  {
-    raw_client x{srv.port};
-    CAF_REQUIRE(x.handshake());
-    auto h = x.make_hello("mallory");
-    h.proof[10] ^= 1;
-    x.send(h);
-    fatal(x, "proof of key possession failed");
-  }
+  fatal_hello(
+      [](net::hello& h) {
+        h.x25519_key.assign(32, 0); // low order (all zero)
+      },
+      "invalid public key");
+  fatal_hello([](net::hello& h) { h.proof[10] ^= 1; },
+              "proof of key possession failed");
   bystanders_fine();
 }
 
