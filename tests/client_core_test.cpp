@@ -14,6 +14,7 @@
 #include "net/frame.hpp"
 #include "net/messages.hpp"
 #include "net/tls_channel.hpp"
+#include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
 // A recipient's client_core, driven without sockets by a scripted server
@@ -108,32 +109,16 @@ struct fixture {
   }
 
   void shuttle() {
-    std::vector<char> buf;
-    for (int i = 0; i < 1000; ++i) {
-      bool moved = false;
-      buf.clear();
-      s->core->take_output(buf);
-      if (!buf.empty()) {
-        moved = true;
-        s->server.feed(buf.data(), buf.size());
-        s->server.read_plaintext(s->at_server);
-      }
-      buf.clear();
-      s->server.take_output(buf);
-      if (!buf.empty()) {
-        moved = true;
-        CAF_REQUIRE(s->core->on_bytes(buf.data(), buf.size()));
-      }
-      if (!moved)
-        return;
-    }
-    CAF_FAIL("the connection did not settle");
+    test_support::shuttle(
+        *s->core, s->server, 1000, test_support::core_accepts::required,
+        [this](const std::vector<char>& plain) {
+          s->at_server.insert(s->at_server.end(), plain.begin(), plain.end());
+        });
   }
 
   template <class T>
   void send(const T& msg) {
-    auto buf = net::encode_frame(msg);
-    s->server.write(buf.data(), buf.size());
+    test_support::server_send(s->server, msg);
     shuttle();
   }
 

@@ -18,6 +18,7 @@
 #include "net/messages.hpp"
 #include "net/tls_channel.hpp"
 #include "net/video_messages.hpp"
+#include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
 // The console's menu over a real client_core, without sockets or a
@@ -123,35 +124,18 @@ struct fixture {
   }
 
   void shuttle() {
-    std::vector<char> buf;
-    for (int i = 0; i < 100; ++i) {
-      buf.clear();
-      core->take_output(buf);
-      bool moved = !buf.empty();
-      if (moved) {
-        server->feed(buf.data(), buf.size());
-        std::vector<char> plain;
-        server->read_plaintext(plain);
-        CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
-        while (auto f = at_server.next())
-          received.push_back(std::move(*f));
-      }
-      buf.clear();
-      server->take_output(buf);
-      if (!buf.empty()) {
-        moved = true;
-        core->on_bytes(buf.data(), buf.size());
-      }
-      if (!moved)
-        return;
-    }
-    CAF_FAIL("the connection did not settle");
+    test_support::shuttle(
+        *core, *server, 100, test_support::core_accepts::not_checked,
+        [this](const std::vector<char>& plain) {
+          CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
+          while (auto f = at_server.next())
+            received.push_back(std::move(*f));
+        });
   }
 
   template <class T>
   void send(const T& msg) {
-    auto buf = net::encode_frame(msg);
-    server->write(buf.data(), buf.size());
+    test_support::server_send(*server, msg);
     shuttle();
   }
 

@@ -11,6 +11,7 @@
 #include "net/frame.hpp"
 #include "net/tls_channel.hpp"
 #include "net/video_messages.hpp"
+#include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
 // client/playback.hpp: the console's video commands over a client_core,
@@ -58,28 +59,11 @@ struct fixture {
   }
 
   void shuttle() {
-    std::vector<char> buf;
-    for (int i = 0; i < 100; ++i) {
-      bool moved = false;
-      buf.clear();
-      core->take_output(buf);
-      if (!buf.empty()) {
-        moved = true;
-        server->feed(buf.data(), buf.size());
-        std::vector<char> plain;
-        server->read_plaintext(plain);
-        CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
-      }
-      buf.clear();
-      server->take_output(buf);
-      if (!buf.empty()) {
-        moved = true;
-        CAF_REQUIRE(core->on_bytes(buf.data(), buf.size()));
-      }
-      if (!moved)
-        return;
-    }
-    CAF_FAIL("the connection did not settle");
+    test_support::shuttle(
+        *core, *server, 100, test_support::core_accepts::required,
+        [this](const std::vector<char>& plain) {
+          CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
+        });
   }
 
   /// Frames the client sent since the last call.
