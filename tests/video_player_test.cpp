@@ -63,6 +63,12 @@ struct fixture {
     auto xs = p.tick(now);
     out.insert(out.end(), xs.begin(), xs.end());
   }
+
+  /// Frames [from, to) of stream 7 (240p, 1000 bytes) arrive at `at`.
+  void arrive(video_player& p, uint32_t from, uint32_t to, player_time at) {
+    for (auto i = from; i < to; ++i)
+      p.on_frame(frame(i), at);
+  }
 };
 
 } // namespace
@@ -129,15 +135,13 @@ CAF_TEST(plays a paced stream without loss and reports it) {
 CAF_TEST(a starving stream rebuffers and resumes) {
   video_player p{settings(), t0};
   p.on_started(started(20), t0);
-  for (uint32_t i = 0; i < 5; ++i)
-    p.on_frame(frame(i), t0);
+  arrive(p, 0, 5, t0);
   for (int k = 0; k <= 5; ++k)
     tick(p, t0 + k * 40ms);
   CAF_CHECK_EQUAL(p.summary().frames_shown, 5u);
   CAF_CHECK_EQUAL(p.summary().rebuffers, 1u);
   // frames come back a second later
-  for (uint32_t i = 5; i < 20; ++i)
-    p.on_frame(frame(i), t0 + 1200ms);
+  arrive(p, 5, 20, t0 + 1200ms);
   p.on_end({7, 0, 20, ""}, t0 + 1200ms);
   for (int k = 0; k <= 20; ++k)
     tick(p, t0 + 1200ms + k * 40ms);
@@ -151,8 +155,7 @@ CAF_TEST(a starving stream rebuffers and resumes) {
 CAF_TEST(late duplicate and foreign frames are counted not shown) {
   video_player p{settings(), t0};
   p.on_started(started(20), t0);
-  for (uint32_t i = 0; i < 6; ++i)
-    p.on_frame(frame(i), t0);
+  arrive(p, 0, 6, t0);
   tick(p, t0);
   // the player was not ticked for 160 ms: 1..3 are skipped, 4 is shown
   tick(p, t0 + 160ms);
@@ -172,8 +175,7 @@ CAF_TEST(late duplicate and foreign frames are counted not shown) {
 CAF_TEST(keys produce controls and a seek discards frames in flight) {
   video_player p{settings(), t0};
   p.on_started(started(1000), t0);
-  for (uint32_t i = 0; i < 10; ++i)
-    p.on_frame(frame(i), t0);
+  arrive(p, 0, 10, t0);
   tick(p, t0);
   tick(p, t0 + 40ms);
   auto c = p.on_key(player_key::toggle_pause, t0 + 50ms);
@@ -191,10 +193,8 @@ CAF_TEST(keys produce controls and a seek discards frames in flight) {
   auto seek = std::get<net::video_control>(c.at(0));
   CAF_CHECK_EQUAL(seek.op, 4);
   CAF_CHECK_EQUAL(seek.arg_ms, 10120);
-  for (uint32_t i = 10; i < 14; ++i) // still in flight from before
-    p.on_frame(frame(i), t0 + 5s + 60ms);
-  for (uint32_t i = 253; i < 263; ++i)
-    p.on_frame(frame(i), t0 + 5s + 70ms);
+  arrive(p, 10, 14, t0 + 5s + 60ms); // still in flight from before
+  arrive(p, 253, 263, t0 + 5s + 70ms);
   tick(p, t0 + 5s + 70ms);
   CAF_CHECK_EQUAL(p.summary().discarded, 4u);
   CAF_CHECK_EQUAL(p.summary().shown_indices.back(), 253u);
