@@ -15,13 +15,11 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                          caf::actor_addr acceptor) {
   auto peer =
       self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
-  auto sess =
-      self->spawn<caf::linked>(session, caf::actor{self}, ctx->registry,
-                               ctx->catalog, ctx->settings,
-                               net::frame_channel::server(
-                                   ctx->tls,
-                                   ctx->settings->max_prejoin_frame_size),
-                               peer);
+  auto sess = self->spawn<caf::linked>(
+      session, caf::actor{self}, ctx->registry, ctx->catalog, ctx->settings,
+      net::frame_channel::server(ctx->tls,
+                                 ctx->settings->max_prejoin_frame_size),
+      peer);
   // Small reads before the join (a TLS handshake and a HELLO are a few KiB):
   // an unjoined connection then holds 2 KiB of read buffer, not 16.
   self->configure_read(hdl, caf::io::receive_policy::at_most(2048));
@@ -77,7 +75,8 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
           // halt was sometimes lost inside CAF's multiplexer and the socket
           // stayed unread with the session idle. Re-asserting it once, in a
           // later loop iteration, costs one timer per resume.
-          caf::delayed_anon_send(caf::actor{self}, std::chrono::milliseconds{50},
+          caf::delayed_anon_send(caf::actor{self},
+                                 std::chrono::milliseconds{50},
                                  resume_atom::value);
         }
       },
@@ -100,9 +99,9 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
       },
       [=](caf::close_atom, const std::string& reason) {
         // server shutdown: the session says why and closes (joined or not)
-        self->send(sess, net::error_frame{
-                             static_cast<uint8_t>(net::errc::shutdown), 0,
-                             true, reason});
+        self->send(sess,
+                   net::error_frame{static_cast<uint8_t>(net::errc::shutdown),
+                                    0, true, reason});
       },
       [=](linger_atom) {
         self->close(hdl);
@@ -194,17 +193,18 @@ caf::behavior acceptor(acceptor_actor* self,
       [=](const caf::io::new_connection_msg& msg) {
         auto& st = self->state;
         auto address = self->remote_addr(msg.handle);
-        arm_sweep(self, ctx->refusal_log_interval); // a refusal or a source
+        arm_sweep(self,
+                  ctx->limits.refusal_log_interval); // a refusal or a source
         if (st.live >= ctx->max_connections)
           return refuse(self, msg.handle, address, "server full");
-        if (st.unjoined >= ctx->max_unjoined)
+        if (st.unjoined >= ctx->limits.max_unjoined)
           return refuse(self, msg.handle, address, "too many unjoined");
         auto now = self->clock().now();
         auto [src, fresh] = st.sources.try_emplace(address);
         if (fresh)
-          src->second.connects = {ctx->connect_rate_per_address,
-                                  ctx->connect_burst_per_address, now};
-        if (src->second.unjoined >= ctx->max_unjoined_per_address)
+          src->second.connects = {ctx->limits.connect_rate_per_address,
+                                  ctx->limits.connect_burst_per_address, now};
+        if (src->second.unjoined >= ctx->limits.max_unjoined_per_address)
           return refuse(self, msg.handle, address,
                         "too many unjoined from one address");
         if (!src->second.connects.try_take(1, now))
@@ -230,7 +230,7 @@ caf::behavior acceptor(acceptor_actor* self,
       },
       [=](sweep_atom) {
         auto& st = self->state;
-        log_refusals(self, ctx->refusal_log_interval);
+        log_refusals(self, ctx->limits.refusal_log_interval);
         // Forget addresses with nothing pending and a full bucket: the map
         // holds only sources seen recently.
         auto now = self->clock().now();
@@ -241,7 +241,7 @@ caf::behavior acceptor(acceptor_actor* self,
             ++i;
         st.sweep_armed = false;
         if (!st.sources.empty())
-          arm_sweep(self, ctx->refusal_log_interval);
+          arm_sweep(self, ctx->limits.refusal_log_interval);
       },
       [=](caf::get_atom) { return self->state.live; },
       [=](caf::close_atom, const std::string& reason) {

@@ -36,6 +36,18 @@
 
 namespace actors {
 
+/// Admission limits (options of the same names).
+struct acceptor_settings {
+  /// Connections not yet joined, in all and per source address.
+  uint32_t max_unjoined = 1024;
+  uint32_t max_unjoined_per_address = 64;
+  /// New connections per source address: rate per second and burst.
+  double connect_rate_per_address = 50;
+  double connect_burst_per_address = 200;
+  /// Refused connections are summed up in one log line per interval.
+  std::chrono::seconds refusal_log_interval{10};
+};
+
 /// What every connection of one server shares (immutable after start).
 struct server_context {
   registry_actor registry;
@@ -45,13 +57,7 @@ struct server_context {
   /// Connections beyond this are closed at once (joined clients are bounded
   /// separately by the registry, with a clear error).
   uint32_t max_connections = 10240;
-  /// Connections not yet joined, in all and per source address.
-  uint32_t max_unjoined = 1024;
-  uint32_t max_unjoined_per_address = 64;
-  /// New connections per source address: rate per second and burst.
-  double connect_rate_per_address = 50;
-  double connect_burst_per_address = 200;
-  std::chrono::seconds refusal_log_interval{10};
+  acceptor_settings limits;
 };
 
 struct acceptor_state {
@@ -67,7 +73,7 @@ struct acceptor_state {
   uint32_t live = 0;
   uint32_t unjoined = 0;
   uint64_t refused = 0;
-  bool stopping = false; ///< closing every connection, then quitting
+  bool stopping = false;    ///< closing every connection, then quitting
   bool sweep_armed = false; ///< a sweep timer is pending
   std::unordered_map<std::string, source> sources;
   /// By connection (weak: a connection and its acceptor must not keep each

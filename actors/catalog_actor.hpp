@@ -60,14 +60,14 @@ using catalog_worker_actor =
 
 /// Where the videos are and where their caches go.
 struct catalog_settings {
-  std::string videos_dir;
-  std::string cache_dir;
+  std::string videos_dir = "videos";
+  std::string cache_dir; ///< the server's: <data-dir>/cache
   video::probe_options probe;
   /// Progress and problems; called from the worker thread: thread-safe.
   video::log_fn log;
   /// Build every video's frame cache right after the first scan, so the
   /// first viewer does not wait for encoding.
-  bool warm = false;
+  bool warm = true;
 };
 
 /// State of the catalog actor.

@@ -13,11 +13,10 @@
 #include "actors/catalog_actor.hpp"
 #include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
+#include "actors/server_options.hpp"
 #include "actors/type_ids.hpp"
-#include "config/server_options.hpp"
 #include "net/certificate.hpp"
 #include "net/log.hpp"
-#include "videos/abr.hpp"
 
 namespace {
 
@@ -54,22 +53,20 @@ std::string ensure_fd_limit(uint64_t connections) {
 
 int main(int argc, char** argv) {
   bool help = false;
-  auto opts = config::parse_server_options(argc, argv, std::cout, help);
+  auto opts = actors::parse_server_options(argc, argv, std::cout, help);
   if (!opts)
     return fail(net::describe(opts.error()));
   if (help)
     return 0;
   net::set_log_level(opts->log_level);
-  if (auto policy = video::parse_policy(opts->abr_policy); !policy)
-    return fail("--abr-policy: " + net::describe(policy.error()));
   auto creds = net::load_or_create_credentials(opts->data_dir);
   if (!creds)
     return fail("--data-dir: " + net::describe(creds.error()));
   auto tls = net::tls_context::server(*creds);
   if (!tls)
     return fail(net::describe(tls.error()));
-  uint64_t max_connections =
-      uint64_t{opts->max_clients} + uint64_t{opts->max_unjoined};
+  uint64_t max_connections = uint64_t{opts->registry.max_clients} +
+                             uint64_t{opts->acceptor.max_unjoined};
   if (auto why = ensure_fd_limit(max_connections); !why.empty())
     return fail(why);
   // Signals go to sigwait() below, never to a CAF thread; SIGPIPE is moot.
@@ -88,52 +85,18 @@ int main(int argc, char** argv) {
   cfg.set("scheduler.max-threads", static_cast<size_t>(threads));
   cfg.set("scheduler.policy", caf::atom_from_string(opts->scheduler_policy));
   caf::actor_system sys{cfg};
-  actors::registry_settings reg_settings;
-  reg_settings.max_clients = opts->max_clients;
-  reg_settings.max_name_length = opts->max_name_length;
-  reg_settings.coalesce =
-      std::chrono::milliseconds{opts->directory_coalesce_ms};
-  auto registry = sys.spawn(actors::registry, reg_settings);
+  auto registry = sys.spawn(actors::registry, opts->registry);
   auto budget =
       sys.spawn(actors::outbound_budget, opts->max_total_outgoing_bytes);
-  auto settings = std::make_shared<actors::session_settings>();
+  auto settings = std::make_shared<actors::session_settings>(opts->session);
   settings->budget = budget;
-  settings->max_frame_size = opts->max_frame_size;
-  settings->max_outgoing_bytes = opts->max_outgoing_bytes;
-  settings->message_rate = opts->message_rate;
-  settings->message_burst = opts->message_burst;
-  settings->byte_rate = opts->byte_rate;
-  settings->byte_burst = opts->byte_burst;
-  settings->frame_rate = opts->frame_rate;
-  settings->frame_burst = opts->frame_burst;
-  settings->max_unprocessed_input = opts->max_unprocessed_input;
-  settings->max_prejoin_frame_size =
-      std::min(opts->max_prejoin_frame_size, opts->max_frame_size);
-  settings->write_stall_timeout =
-      std::chrono::seconds{opts->write_stall_timeout_s};
-  settings->close_linger = std::chrono::milliseconds{opts->close_linger_ms};
-  settings->handshake_timeout =
-      std::chrono::milliseconds{opts->handshake_timeout_ms};
-  settings->idle_timeout = std::chrono::seconds{opts->idle_timeout_s};
-  settings->log_frames = opts->log_frames;
-  settings->default_policy = opts->abr_policy;
-  settings->stream.buffer_target_ms = opts->buffer_target_ms;
-  settings->stream.max_in_flight = opts->max_inflight_frames;
-  settings->max_streams = opts->max_streams;
-  actors::catalog_settings cat;
-  cat.videos_dir = opts->videos_dir;
+  auto cat = opts->catalog;
   cat.cache_dir = opts->data_dir + "/cache";
-  cat.warm = opts->warm_cache;
   cat.log = [](const std::string& line) { CHAT_LOG(info, "video: " << line); };
   auto catalog = sys.spawn(actors::catalog_service, cat);
   auto ctx = std::make_shared<actors::server_context>(actors::server_context{
-      registry, catalog, settings, *tls,
-      static_cast<uint32_t>(max_connections)});
-  ctx->max_unjoined = opts->max_unjoined;
-  ctx->max_unjoined_per_address = opts->max_unjoined_per_address;
-  ctx->connect_rate_per_address = opts->connect_rate_per_address;
-  ctx->connect_burst_per_address = opts->connect_burst_per_address;
-  ctx->refusal_log_interval = std::chrono::seconds{opts->refusal_log_interval_s};
+      registry, catalog, settings, *tls, static_cast<uint32_t>(max_connections),
+      opts->acceptor});
   auto acc = sys.middleman().spawn_broker(
       actors::acceptor, std::shared_ptr<const actors::server_context>{ctx});
   uint16_t port = 0;
@@ -159,17 +122,15 @@ int main(int argc, char** argv) {
   // Stop: the acceptor closes every connection with a reason (joined or
   // not) and quits when none is left; then the registry and the catalog.
   // Each must be down within shutdown-timeout-s.
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::seconds{opts->shutdown_timeout_s};
+  auto deadline = std::chrono::steady_clock::now() + opts->shutdown_timeout;
   bool all_down = true;
   auto await_down = [&](const caf::actor_addr& who) {
     self->monitor(who);
     bool down = false;
     while (!down && all_down)
-      self->receive(
-          [&](const caf::down_msg& dm) { down = dm.source == who; },
-          caf::after(deadline - std::chrono::steady_clock::now()) >>
-              [&] { all_down = false; });
+      self->receive([&](const caf::down_msg& dm) { down = dm.source == who; },
+                    caf::after(deadline - std::chrono::steady_clock::now()) >>
+                        [&] { all_down = false; });
   };
   anon_send(acc, caf::close_atom::value,
             std::string{"server is shutting down"});
@@ -182,7 +143,7 @@ int main(int argc, char** argv) {
   await_down(budget.address());
   if (!all_down) {
     CHAT_LOG(error, "shutdown took longer than "
-                        << opts->shutdown_timeout_s
+                        << opts->shutdown_timeout.count()
                         << " s (shutdown-timeout-s); exiting with failure");
     std::_Exit(2); // the actor system would wait for the stuck actors
   }

@@ -85,9 +85,10 @@ using video_stream_actor =
 
 /// Tuning of one playback.
 struct stream_settings {
-  uint32_t buffer_target_ms = 2000;
+  /// Client buffer to fill before pacing at the native rate.
+  uint32_t buffer_target_ms = 1500;
   /// Un-acked frames allowed; 0 = twice the target's frames (>= 8).
-  uint32_t max_in_flight = 0;
+  uint32_t max_in_flight = 60;
   /// Hard upper bound of `max_in_flight` (untrusted requests).
   uint32_t max_in_flight_cap = 500;
   /// ABR tuning; its buffer marks are derived from the target (low =

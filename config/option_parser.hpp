@@ -3,6 +3,8 @@
 // Shared mechanics of the server's and the client's option parsing: command
 // line first, then the config file named by --config; the command line wins.
 
+#include <chrono>
+#include <cstdint>
 #include <iosfwd>
 #include <string>
 
@@ -27,6 +29,25 @@ net::result<parsed_options> parse_options(const po::options_description& desc,
                                           int argc, const char* const* argv,
                                           const std::string& default_file,
                                           std::ostream& help_out);
+
+/// Binds a std::chrono duration counted in its own unit (an option named
+/// "...-ms" binds milliseconds); its current value is the default.
+template <class Rep, class Period>
+po::typed_value<uint32_t>*
+duration_value(std::chrono::duration<Rep, Period>* d) {
+  using duration = std::chrono::duration<Rep, Period>;
+  return po::value<uint32_t>()
+      ->default_value(static_cast<uint32_t>(d->count()))
+      ->notifier([d](uint32_t n) { *d = duration{static_cast<Rep>(n)}; });
+}
+
+/// Binds a flag: `--name` alone sets it, `name = true|false` in a file; the
+/// default is shown as true or false.
+inline po::typed_value<bool>* flag_value(bool* b) {
+  return po::value(b)
+      ->default_value(*b, *b ? "true" : "false")
+      ->implicit_value(true, "true");
+}
 
 /// Error for `option` with an explanation, e.g. "--port: 70000 is out of
 /// range (0-65535)".

@@ -33,18 +33,30 @@ void set_log_level(log_level lvl) {
   threshold = static_cast<int>(lvl);
 }
 
+namespace {
+
+const std::pair<const char*, log_level> level_names[] = {
+    {"error", log_level::error},
+    {"warning", log_level::warning},
+    {"info", log_level::info},
+    {"debug", log_level::debug}};
+
+} // namespace
+
 bool parse_log_level(const std::string& text, log_level& out) {
-  static const std::pair<const char*, log_level> names[] = {
-      {"error", log_level::error},
-      {"warning", log_level::warning},
-      {"info", log_level::info},
-      {"debug", log_level::debug}};
-  for (auto& [name, lvl] : names)
+  for (auto& [name, lvl] : level_names)
     if (text == name) {
       out = lvl;
       return true;
     }
   return false;
+}
+
+const char* log_level_name(log_level lvl) {
+  for (auto& [name, l] : level_names)
+    if (l == lvl)
+      return name;
+  return "info";
 }
 
 bool log_enabled(log_level lvl) {

@@ -16,6 +16,9 @@ void set_log_level(log_level lvl);
 /// Parses "error", "warning", "info" or "debug".
 bool parse_log_level(const std::string& text, log_level& out);
 
+/// The name parse_log_level reads.
+const char* log_level_name(log_level lvl);
+
 bool log_enabled(log_level lvl);
 
 /// Writes one timestamped line to stderr.

@@ -115,7 +115,7 @@ struct fixture : test_node_fixture<> {
   void listen(uint32_t max_connections = 16) {
     auto ctx = std::make_shared<server_context>(server_context{
         reg, catalog_actor{}, std::make_shared<const session_settings>(settings),
-        server_tls(creds), max_connections});
+        server_tls(creds), max_connections, acceptor_settings{}});
     acc = mm.spawn_broker(acceptor, std::shared_ptr<const server_context>{ctx});
     mpx.provide_acceptor(port, acc_hdl);
     self->send(acc, caf::open_atom::value, std::string{"127.0.0.1"}, port);

@@ -2,11 +2,12 @@
 #include <caf/test/unit_test.hpp>
 
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <sys/stat.h>
 
+#include "actors/server_options.hpp"
 #include "config/client_options.hpp"
-#include "config/server_options.hpp"
 #include "tests/process.hpp"
 
 using namespace test_support;
@@ -28,12 +29,12 @@ struct args {
   }
 };
 
-net::result<config::server_options>
+net::result<actors::server_options>
 parse(std::initializer_list<std::string> l) {
   args a{l};
   std::ostringstream help;
   bool shown = false;
-  return config::parse_server_options(a.argc(), a.argv(), help, shown);
+  return actors::parse_server_options(a.argc(), a.argv(), help, shown);
 }
 
 std::string error_of(std::initializer_list<std::string> l) {
@@ -54,8 +55,8 @@ CAF_TEST(defaults and command line values) {
                     d.path(), "--port", "0", "--max-clients", "7"});
   CAF_REQUIRE(res);
   CAF_CHECK_EQUAL(res->port, 0u);
-  CAF_CHECK_EQUAL(res->max_clients, 7u);
-  CAF_CHECK_EQUAL(res->max_frame_size, 131072u);
+  CAF_CHECK_EQUAL(res->registry.max_clients, 7u);
+  CAF_CHECK_EQUAL(res->session.max_frame_size, 131072u);
   CAF_CHECK_EQUAL(res->host, "127.0.0.1");
 }
 
@@ -67,26 +68,25 @@ CAF_TEST(the config file is read and the command line wins) {
   auto res = parse({"chat-server", "--config", d / "s.ini", "--port", "6002"});
   CAF_REQUIRE(res);
   CAF_CHECK_EQUAL(res->port, 6002u);
-  CAF_CHECK_EQUAL(res->max_name_length, 9u);
+  CAF_CHECK_EQUAL(res->registry.max_name_length, 9u);
 }
 
-CAF_TEST(the shipped server ini parses with every option) {
+CAF_TEST(the shipped server ini sets every option to its default) {
   auto ini = std::string{CHATROOM_SOURCE_DIR} + "/config/server.ini";
   temp_dir d;
   auto res = parse({"chat-server", "--config", ini, "--videos", d.path()});
   CAF_REQUIRE(res);
-  // every option of --help appears in the shipped file
+  // --help shows each option with the default of the settings struct it
+  // is bound to: "--name arg (=default)".
   args a{"chat-server", "--help"};
   std::ostringstream help;
   bool shown = false;
-  config::parse_server_options(a.argc(), a.argv(), help, shown);
+  CAF_CHECK(!!actors::parse_server_options(a.argc(), a.argv(), help, shown));
   CAF_CHECK(shown);
-  std::ifstream in{ini};
-  std::string file{std::istreambuf_iterator<char>{in}, {}};
-  std::istringstream lines{help.str()};
+  std::map<std::string, std::string> defaults;
+  std::istringstream help_lines{help.str()};
   std::string line;
-  int options = 0;
-  while (std::getline(lines, line)) {
+  while (std::getline(help_lines, line)) {
     auto pos = line.find("--");
     if (pos == std::string::npos)
       continue;
@@ -94,12 +94,64 @@ CAF_TEST(the shipped server ini parses with every option) {
     auto name = line.substr(pos + 2, end - pos - 2);
     if (name == "help" || name == "config")
       continue;
-    ++options;
-    if (!contains(file, name + " ="))
-      CAF_MESSAGE("missing in config/server.ini: " << name);
-    CAF_CHECK(contains(file, name + " ="));
+    auto open = line.rfind("(=");
+    auto close = line.find(')', open);
+    defaults[name] = open == std::string::npos
+                         ? std::string{"<none>"}
+                         : line.substr(open + 2, close - open - 2);
   }
-  CAF_CHECK_GREATER(options, 15);
+  CAF_CHECK_GREATER(defaults.size(), 30u);
+  // config/server.ini states each of them once, with that value.
+  std::map<std::string, std::string> in_file;
+  std::ifstream in{ini};
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#')
+      continue;
+    auto eq = line.find(" = ");
+    CAF_REQUIRE_NOT_EQUAL(eq, std::string::npos);
+    auto name = line.substr(0, eq);
+    CAF_CHECK_EQUAL(in_file.count(name), 0u);
+    in_file[name] = line.substr(eq + 3);
+  }
+  for (auto& [name, value] : defaults) {
+    auto i = in_file.find(name);
+    if (i == in_file.end()) {
+      CAF_FAIL("missing in config/server.ini: " << name);
+      continue;
+    }
+    if (i->second != value)
+      CAF_MESSAGE(name << ": ini says " << i->second << ", default is "
+                       << value);
+    CAF_CHECK_EQUAL(i->second, value);
+  }
+  CAF_CHECK_EQUAL(in_file.size(), defaults.size());
+}
+
+CAF_TEST(options land in the components settings) {
+  temp_dir d;
+  auto res =
+      parse({"chat-server", "--config", "/dev/null", "--videos", d.path(),
+             "--buffer-target-ms", "900", "--max-inflight-frames", "0",
+             "--close-linger-ms", "5", "--directory-coalesce-ms", "7",
+             "--max-unjoined", "3", "--log-frames", "--warm-cache", "false"});
+  CAF_REQUIRE(res);
+  CAF_CHECK_EQUAL(res->session.stream.buffer_target_ms, 900u);
+  CAF_CHECK_EQUAL(res->session.stream.max_in_flight, 0u);
+  CAF_CHECK(res->session.close_linger == std::chrono::milliseconds{5});
+  CAF_CHECK(res->registry.coalesce == std::chrono::milliseconds{7});
+  CAF_CHECK_EQUAL(res->acceptor.max_unjoined, 3u);
+  CAF_CHECK(res->session.log_frames);
+  CAF_CHECK(!res->catalog.warm);
+  CAF_CHECK_EQUAL(res->catalog.videos_dir, d.path());
+  // defaults are the structs' own
+  CAF_CHECK(res->session.idle_timeout ==
+            actors::session_settings{}.idle_timeout);
+  // HELLO's limit never exceeds the frame limit
+  auto small =
+      parse({"chat-server", "--config", "/dev/null", "--videos", d.path(),
+             "--max-frame-size", "2048", "--max-prejoin-frame-size", "4096"});
+  CAF_REQUIRE(small);
+  CAF_CHECK_EQUAL(small->session.max_prejoin_frame_size, 2048u);
 }
 
 CAF_TEST(each bad value names its option) {
