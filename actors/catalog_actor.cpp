@@ -116,7 +116,10 @@ catalog_worker(catalog_worker_actor::pointer, catalog_settings cfg) {
         std::vector<video::frame_store_ptr> stores;
         std::string why;
         for (auto& r : e->renditions) {
-          auto s = video::frame_store::open(e->id, r, cfg.cache_dir, cfg.log);
+          video::frame_store::options opts;
+          opts.stop = cfg.probe.stop;
+          auto s = video::frame_store::open(e->id, r, cfg.cache_dir, cfg.log,
+                                            opts);
           if (!s) {
             // One bad rendition must not take the others down.
             why = net::describe(s.error());
@@ -140,6 +143,12 @@ catalog_worker(catalog_worker_actor::pointer, catalog_settings cfg) {
 catalog_actor::behavior_type
 catalog_service(catalog_actor::stateful_pointer<catalog_state> self,
                 catalog_settings cfg) {
+  // The worker's scans and builds run for as long as the files need; they
+  // look at this flag between frames, so the catalog's end (the server's
+  // stop) ends them at once instead of after the file.
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  self->attach_functor([stop] { stop->store(true); });
+  cfg.probe.stop = stop;
   self->state.cfg = cfg;
   self->state.worker =
       self->spawn<caf::detached + caf::linked>(catalog_worker, cfg);

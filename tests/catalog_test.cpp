@@ -235,3 +235,41 @@ CAF_TEST(frame store encodes each frame once and reuses its cache) {
   // an old reader keeps working on its open file after a rebuild
   CAF_CHECK((*s3)->frame(3) != nullptr);
 }
+
+CAF_TEST(a stop flag ends a cache build at the next frame) {
+  temp_dir dir;
+  CAF_REQUIRE(test_util::make_renditions(dir, "video_1", {48}, 40));
+  auto c = scan_catalog(dir.path());
+  CAF_REQUIRE_EQUAL(c.videos.size(), 1u);
+  auto& r = c.videos[0].renditions[0];
+  auto cache = dir / "cache";
+  auto stop = std::make_shared<std::atomic<bool>>(false);
+  frame_store::options opts;
+  opts.stop = stop;
+  auto before = frame_store::encoded_frames();
+  // The server's stop arrives while the build is half way.
+  auto s = frame_store::open(
+      "video_1", r, cache,
+      [&](const std::string& line) {
+        if (line.find(": 50%") != std::string::npos)
+          stop->store(true);
+      },
+      opts);
+  CAF_REQUIRE(!s);
+  CAF_CHECK_EQUAL(net::code_of(s.error()), net::errc::shutdown);
+  auto encoded = frame_store::encoded_frames() - before;
+  CAF_CHECK_GREATER_OR_EQUAL(encoded, 20u);
+  CAF_CHECK_LESS(encoded, 22u);
+  // nothing half-built is left for the next start
+  for (auto& e : fs::directory_iterator{cache})
+    CAF_FAIL("left behind: " << e.path());
+  auto again = frame_store::open("video_1", r, cache);
+  CAF_REQUIRE(again);
+  CAF_CHECK_EQUAL((*again)->size(), 40u);
+  // a scan stops too: the file is reported, not counted to its end
+  probe_options probe;
+  probe.stop = stop;
+  auto stopped = scan_catalog(dir.path(), probe);
+  CAF_CHECK(stopped.videos.empty());
+  CAF_CHECK(has_problem(stopped, "video_1_48p"));
+}

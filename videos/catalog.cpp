@@ -71,6 +71,9 @@ net::result<rendition> probe_rendition(const std::string& path, uint16_t height,
     uint64_t n = 1;
     while (n < limit && cap.grab()) {
       ++n;
+      if ((n & 31) == 0 && opts.stop && opts.stop->load())
+        return net::make_error(net::errc::shutdown,
+                               path + ": counting frames stopped");
       if ((n & 31) == 0 && std::chrono::steady_clock::now() > deadline) {
         if (log)
           log("warning: " + path +

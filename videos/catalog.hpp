@@ -5,9 +5,11 @@
 // (real frame counts, sane frame rates). Plain C++, no actors; scanning is
 // blocking work for a worker thread.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +49,8 @@ struct probe_options {
   std::chrono::milliseconds time_cap{60000};
   /// Extra frames allowed beyond 4x the header estimate.
   uint32_t slack_frames = 1000;
+  /// Once true, counting stops at once with errc::shutdown.
+  std::shared_ptr<const std::atomic<bool>> stop;
 };
 
 /// Opens and decodes through `path`: real frame count, fps, dimensions.

@@ -117,6 +117,11 @@ build_cache(const std::string& id, const rendition& r,
   uint64_t next_report = 10;
   try {
     while (offsets.size() - 1 < limit && cap.read(img) && !img.empty()) {
+      if (opts.stop && opts.stop->load(std::memory_order_relaxed)) {
+        cleanup();
+        return net::make_error(net::errc::shutdown,
+                               name + ": cache build stopped");
+      }
       if (!cv::imencode(".jpg", img, buf, params) || buf.empty()) {
         cleanup();
         return net::make_error(net::errc::io, name + ": JPEG encoding failed");

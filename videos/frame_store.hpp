@@ -28,6 +28,9 @@ public:
     int jpeg_quality = 80;
     /// Extra frames decoded beyond 4x the probed count (never loop forever).
     uint32_t slack_frames = 1000;
+    /// Once true, a build stops at the next frame: errc::shutdown, no
+    /// cache left behind (the server's stop must not wait for an encode).
+    std::shared_ptr<const std::atomic<bool>> stop;
   };
 
   /// Opens the cache of rendition `r` of video `id` in `cache_dir`, building
