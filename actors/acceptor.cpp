@@ -118,7 +118,7 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
 namespace {
 
 /// Arms the sweep timer unless it is pending already.
-void arm_sweep(acceptor_actor* self, std::chrono::seconds interval) {
+void arm_sweep(acceptor_impl* self, std::chrono::seconds interval) {
   if (self->state.sweep_armed)
     return;
   self->state.sweep_armed = true;
@@ -129,7 +129,7 @@ void arm_sweep(acceptor_actor* self, std::chrono::seconds interval) {
 
 /// Closes a connection refused before any byte was read; counted for the
 /// next summary line instead of a line each.
-void refuse(acceptor_actor* self, caf::io::connection_handle hdl,
+void refuse(acceptor_impl* self, caf::io::connection_handle hdl,
             const std::string& address, const char* reason) {
   auto& st = self->state;
   ++st.refused;
@@ -140,7 +140,7 @@ void refuse(acceptor_actor* self, caf::io::connection_handle hdl,
 
 /// One line for the refusals of the interval: counts by reason, and the
 /// address refused most.
-void log_refusals(acceptor_actor* self, std::chrono::seconds interval) {
+void log_refusals(acceptor_impl* self, std::chrono::seconds interval) {
   auto& st = self->state;
   if (st.refusals.empty())
     return;
@@ -163,7 +163,7 @@ void log_refusals(acceptor_actor* self, std::chrono::seconds interval) {
 
 } // namespace
 
-caf::behavior acceptor(acceptor_actor* self,
+caf::behavior acceptor(acceptor_impl* self,
                        std::shared_ptr<const server_context> ctx) {
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;

@@ -84,10 +84,12 @@ struct acceptor_state {
   static inline const char* name = "acceptor";
 };
 
-using acceptor_actor = caf::stateful_actor<acceptor_state, caf::io::broker>;
+/// The acceptor's implementation type (an untyped broker, as CAF 0.17
+/// spawns brokers; tests reach its state).
+using acceptor_impl = caf::stateful_actor<acceptor_state, caf::io::broker>;
 
 /// Spawn with `sys.middleman().spawn_broker(acceptor, ctx)`.
-caf::behavior acceptor(acceptor_actor* self,
+caf::behavior acceptor(acceptor_impl* self,
                        std::shared_ptr<const server_context> ctx);
 
 /// The broker of one client connection (forked by the acceptor).

@@ -236,7 +236,7 @@ struct fixture : test_node_fixture<> {
   }
 
   uint32_t live() {
-    return deref<acceptor_actor>(acc).state.live;
+    return deref<acceptor_impl>(acc).state.live;
   }
 
   std::vector<std::string> online() {
@@ -404,7 +404,7 @@ CAF_TEST(connections beyond the limit are closed at once) {
   CAF_CHECK_EQUAL(live(), 1u);
   CAF_CHECK(!closed_by_server(first));
   CAF_CHECK(closed_by_server(second));
-  CAF_CHECK_EQUAL(deref<acceptor_actor>(acc).state.refused, 1u);
+  CAF_CHECK_EQUAL(deref<acceptor_impl>(acc).state.refused, 1u);
   // the first one still works
   exchange(first);
   CAF_CHECK(first.tls.handshake_done());
