@@ -165,6 +165,16 @@ void log_refusals(acceptor_impl* self, std::chrono::seconds interval) {
 
 caf::behavior acceptor(acceptor_impl* self,
                        std::shared_ptr<const server_context> ctx) {
+  // Forked connections are not linked to the acceptor (each lives as long
+  // as its socket), so an exit sent to the acceptor ends them explicitly:
+  // the last resort of a stop that overran its bound must leave no actor
+  // for the actor system to wait for.
+  self->set_exit_handler([=](caf::exit_msg& msg) {
+    for (auto& kvp : self->state.conns)
+      if (auto conn = caf::actor_cast<caf::actor>(kvp.first))
+        anon_send_exit(conn, caf::exit_reason::kill);
+    self->quit(std::move(msg.reason));
+  });
   self->set_down_handler([=](const caf::down_msg& msg) {
     auto& st = self->state;
     --st.live;

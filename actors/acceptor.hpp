@@ -12,6 +12,8 @@
 //   get_atom -> uint32_t live connections
 //   (close_atom, reason)   stop: no new connections; every connection is
 //       closed with ERROR shutdown (joined or not); quits when none is left
+//   exit_msg (not kill)    stop at once: every connection is killed, then
+//       the acceptor quits (what is left of an overrun stop)
 // connection -> acceptor
 //   joined_atom   the session joined: no longer counts as unjoined
 //

@@ -142,13 +142,20 @@ int main(int argc, char** argv) {
   anon_send_exit(budget, caf::exit_reason::user_shutdown);
   await_down(budget.address());
   if (!all_down) {
+    // Something did not stop in time (a bug: every stop above is bounded).
+    // The rest is ended without its own cleanup: the acceptor kills its
+    // connections, the others quit, the catalog's worker sees its stop flag
+    // at the next frame. The actor system's end waits only for these exits,
+    // and the exit status tells the operator.
     CHAT_LOG(error, "shutdown took longer than "
                         << opts->shutdown_timeout.count()
-                        << " s (shutdown-timeout-s); exiting with failure");
-    std::_Exit(2); // the actor system would wait for the stuck actors
+                        << " s (shutdown-timeout-s); stopping the rest");
+    anon_send_exit(acc, caf::exit_reason::user_shutdown);
+    anon_send_exit(registry, caf::exit_reason::kill);
+    anon_send_exit(catalog, caf::exit_reason::kill);
+    anon_send_exit(budget, caf::exit_reason::kill);
+    return 2;
   }
   CHAT_LOG(info, "stopped");
-  // What is left (CAF's own helpers) ends with the scheduler.
-  sys.await_actors_before_shutdown(false);
   return 0;
 }

@@ -150,6 +150,27 @@ CAF_TEST(sigterm with unjoined connections exits promptly and cleanly) {
   CAF_CHECK(srv.proc->output().find("stopped") != std::string::npos);
 }
 
+CAF_TEST(a stop that overruns its bound ends every actor and exits 2) {
+  // A linger longer than the stop's bound keeps the connection (and so the
+  // acceptor) up past shutdown-timeout-s: the last resort must end them,
+  // not wait for them, and say so in the exit status.
+  live_server srv{{"--close-linger-ms", "8000", "--shutdown-timeout-s", "1"}};
+  raw_client alice{srv.port};
+  alice.join("alice");
+  auto t0 = steady_clock::now();
+  srv.proc->signal(SIGTERM);
+  auto e = alice.wait_for<net::error_frame>();
+  CAF_REQUIRE(e);
+  CAF_CHECK_EQUAL(e->code, static_cast<uint8_t>(net::errc::shutdown));
+  CAF_CHECK_EQUAL(srv.proc->wait_exit(seconds{10}), 2);
+  auto took = duration_cast<milliseconds>(steady_clock::now() - t0).count();
+  CAF_MESSAGE("exited " << took << " ms after SIGTERM");
+  CAF_CHECK_GREATER_OR_EQUAL(took, 1000);
+  CAF_CHECK_LESS(took, 4000); // not the 8 s linger
+  CAF_CHECK(srv.proc->output().find("shutdown-timeout-s") != std::string::npos);
+  CAF_CHECK(alice.closed());
+}
+
 CAF_TEST(more clients than open files is refused at start with the reason) {
   temp_dir dir;
   process p{{binary("chat-server"), "--config", "/dev/null", "--port", "0",
