@@ -145,6 +145,10 @@ net::result<server_options> parse_server_options(int argc,
        ->default_value(o.max_total_outgoing_bytes),
      "unsent bytes of all sessions together; beyond it the largest backlog "
      "is closed (overloaded), then the next")
+    ("max-cached-routes",
+     po::value(&s.max_cached_routes)->default_value(s.max_cached_routes),
+     "recipients per session whose session is kept (monitored) so their "
+     "messages skip the registry; 0 = every message through the registry")
     ("frame-rate", po::value(&s.frame_rate)->default_value(s.frame_rate),
      "frame-budget units per second per session (every frame type costs: "
      "ping/ack 1, control 4, list/hello 16, play 32)")

@@ -9,6 +9,8 @@
 // - session_limits.cpp: what a client may send: the frame and chat budgets,
 //   the idle and write-stall deadlines.
 // - session_video.cpp: the session's playbacks.
+// - session_routes.cpp: where a SEND goes: through the registry until it
+//   hands out the recipient's session, then straight to that session.
 // session.cpp is the protocol state machine that uses them.
 
 #include <string>
@@ -73,6 +75,20 @@ void start_deadlines(session_ptr self);
 
 /// The handshake, idle and write-stall deadlines; re-arms itself.
 void check_deadlines(session_ptr self);
+
+// -- where messages go (actors/session_routes.cpp) ----------------------------
+
+/// Sends an admitted SEND on: straight to the recipient's session when its
+/// route is known, else through the registry (asking for the route while
+/// there is room to keep it).
+void route_send(session_ptr self, net::send_message& msg);
+
+/// The registry's answer to a ROUTE that asked for the route.
+void learn_route(session_ptr self, const std::string& name,
+                 const recipient& route);
+
+/// A session this one routes to is down: its route goes.
+void forget_route(session_ptr self, const caf::actor_addr& who);
 
 // -- the session's playbacks (actors/session_video.cpp) -----------------------
 

@@ -19,6 +19,8 @@ struct recorder_state {
   std::vector<net::deliver> delivered;
   std::vector<net::error_frame> errors;
   std::vector<caf::error> join_errors;
+  /// (name, route) answers to ROUTEs that asked for the route.
+  std::vector<std::pair<std::string, actors::recipient>> routes;
   int joins_ok = 0;
   static inline const char* name = "recorder";
 };
@@ -42,6 +44,9 @@ recorder(recorder_actor::stateful_pointer<recorder_state> self) {
         self->state.delivered.push_back(std::move(d));
       },
       [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
+      [=](actors::route_atom, std::string& name, actors::recipient& r) {
+        self->state.routes.emplace_back(std::move(name), std::move(r));
+      },
       [=](caf::join_atom, net::peer_info& info,
           const actors::registry_actor& reg) {
         self->request(reg, caf::infinite, caf::join_atom::value,

@@ -412,6 +412,93 @@ CAF_TEST(send_message reaches the recipient session) {
   CAF_CHECK(received<net::error_frame>(alice).empty());
 }
 
+CAF_TEST(once the registry hands out the route messages skip it) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  send_frame(alice, msg_to("bob", 1)); // through the registry
+  auto& ast = deref<session_impl>(alice.sess).state;
+  CAF_CHECK_EQUAL(ast.routes.count("bob"), 1u);
+  CAF_CHECK(ast.route_waits.empty());
+  self->send(alice.sess, recv_atom::value, net::encode_frame(msg_to("bob", 2)));
+  expect((recv_atom, std::vector<char>), to(alice.sess));
+  expect((net::deliver, error_sink, uint32_t),
+         from(alice.sess).to(bob.sess).with(
+             net::deliver{"alice", msg_to("bob", 2).envelope}, _, 2u));
+  drain();
+  auto got = received<net::deliver>(bob);
+  CAF_REQUIRE_EQUAL(got.size(), 2u);
+  CAF_CHECK_EQUAL(got[1].from, "alice");
+  CAF_CHECK_EQUAL(got[1].envelope, msg_to("bob", 2).envelope);
+}
+
+CAF_TEST(messages still in the registry are not overtaken by the route) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  auto& ast = deref<session_impl>(alice.sess).state;
+  std::vector<char> three;
+  for (uint32_t id = 1; id <= 3; ++id) {
+    auto f = net::encode_frame(msg_to("bob", id));
+    three.insert(three.end(), f.begin(), f.end());
+  }
+  self->send(alice.sess, recv_atom::value, three);
+  expect((recv_atom, std::vector<char>), to(alice.sess));
+  CAF_CHECK_EQUAL(ast.route_waits["bob"], 3u);
+  // The registry delivers the first and answers with the route while the
+  // other two still wait in its mailbox: the route must not be used yet.
+  expect((route_atom, std::string, uint32_t, net::bytes, bool),
+         from(alice.sess).to(reg));
+  expect((route_atom, std::string, recipient), from(reg).to(alice.sess));
+  CAF_CHECK(ast.routes.empty());
+  self->send(alice.sess, recv_atom::value, net::encode_frame(msg_to("bob", 4)));
+  expect((recv_atom, std::vector<char>), to(alice.sess));
+  CAF_CHECK(ast.routes.empty());
+  drain();
+  std::vector<uint8_t> order;
+  for (auto& d : received<net::deliver>(bob))
+    order.push_back(d.envelope.back());
+  CAF_CHECK_EQUAL(order, (std::vector<uint8_t>{1, 2, 3, 4}));
+  CAF_CHECK_EQUAL(ast.routes.count("bob"), 1u); // all answered now
+  CAF_CHECK(ast.route_waits.empty());
+}
+
+CAF_TEST(a route goes with its session and the next one of the name is found) {
+  auto alice = join("alice");
+  auto bob = join("bob");
+  auto& ast = deref<session_impl>(alice.sess).state;
+  send_frame(alice, msg_to("bob", 1));
+  CAF_REQUIRE_EQUAL(ast.routes.count("bob"), 1u);
+  send_frame(bob, net::quit{});
+  CAF_CHECK(session_gone(bob));
+  CAF_CHECK(ast.routes.empty());
+  auto bob2 = join("bob");
+  send_frame(alice, msg_to("bob", 2));
+  auto got = received<net::deliver>(bob2);
+  CAF_REQUIRE_EQUAL(got.size(), 1u);
+  CAF_CHECK_EQUAL(got[0].envelope, msg_to("bob", 2).envelope);
+  CAF_CHECK_EQUAL(ast.routes.count("bob"), 1u);
+  CAF_CHECK(received<net::error_frame>(alice).empty());
+}
+
+CAF_TEST(routes beyond the cache bound keep going through the registry) {
+  cfg.max_cached_routes = 1;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  auto carol = join("carol");
+  auto& ast = deref<session_impl>(alice.sess).state;
+  send_frame(alice, msg_to("bob", 1));
+  send_frame(alice, msg_to("carol", 2));
+  send_frame(alice, msg_to("carol", 3));
+  CAF_CHECK_EQUAL(ast.routes.size(), 1u);
+  CAF_CHECK_EQUAL(ast.routes.count("bob"), 1u);
+  CAF_CHECK(ast.route_waits.empty());
+  CAF_CHECK_EQUAL(received<net::deliver>(carol).size(), 2u);
+  // an unknown name is answered, and takes no room
+  send_frame(alice, msg_to("nobody", 4));
+  CAF_CHECK_EQUAL(last_error(alice).code, code(net::errc::unknown_peer));
+  CAF_CHECK(ast.route_waits.empty());
+  CAF_CHECK_EQUAL(ast.routes.size(), 1u);
+}
+
 CAF_TEST(an unknown recipient yields an error with the message id) {
   auto alice = join("alice");
   send_frame(alice, msg_to("nobody", 77));
