@@ -27,7 +27,8 @@ size_t count(const std::string& text, const std::string& what) {
   return n;
 }
 
-/// A frame header announcing `len` bytes of HELLO.
+/// A frame header announcing `len` bytes of HELLO, by hand on purpose: the
+/// tests send it with fewer bytes than it announces, or more than allowed.
 std::vector<char> hello_header(uint32_t len) {
   return {static_cast<char>(len >> 24), static_cast<char>(len >> 16),
           static_cast<char>(len >> 8), static_cast<char>(len), 0x01};

@@ -160,22 +160,6 @@ CAF_TEST(renditions of different length map by timestamp) {
   CAF_CHECK_EQUAL(t2.frames, 12u);
 }
 
-CAF_TEST(frame codes survive a JPEG round trip) {
-  for (auto size : {cv::Size{64, 48}, cv::Size{426, 240}}) {
-    for (uint32_t i : {0u, 1u, 77u, 255u, 256u, 4242u, max_frame_code}) {
-      cv::Mat img{size, CV_8UC3, cv::Scalar(30, 120, 200)};
-      encode_index(img, i);
-      std::vector<uchar> buf;
-      CAF_REQUIRE(
-          cv::imencode(".jpg", img, buf, {cv::IMWRITE_JPEG_QUALITY, 80}));
-      auto back = cv::imdecode(buf, cv::IMREAD_COLOR);
-      CAF_CHECK_EQUAL(decode_index(back), std::optional<uint32_t>{i});
-    }
-  }
-  cv::Mat plain(48, 64, CV_8UC3, cv::Scalar(128, 128, 128));
-  CAF_CHECK(!decode_index(plain));
-}
-
 CAF_TEST(frame store encodes each frame once and reuses its cache) {
   temp_dir dir;
   CAF_REQUIRE(test_util::make_renditions(dir, "video_1", {48}, 20));

@@ -12,8 +12,8 @@
 #include "net/certificate.hpp"
 #include "net/envelope.hpp"
 #include "net/frame.hpp"
+#include "net/frame_channel.hpp"
 #include "net/messages.hpp"
-#include "net/tls_channel.hpp"
 #include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -49,8 +49,8 @@ struct fixture {
     std::optional<trust_store> trust;
     std::optional<replay_store> replay;
     std::unique_ptr<client_core> core;
-    net::tls_channel server;
-    std::vector<char> at_server;
+    net::frame_channel server;
+    std::vector<net::frame> at_server;
   };
   std::unique_ptr<session> s;
 
@@ -66,7 +66,7 @@ struct fixture {
   void connect(size_t room_size = 0) {
     s.reset();
     s = std::make_unique<session>(
-        session{{}, {}, {}, net::tls_channel::server(server_ctx), {}});
+        session{{}, {}, {}, test_support::scripted_server(server_ctx), {}});
     auto ts = trust_store::open(home + "/known_peers");
     CAF_REQUIRE(ts);
     s->trust.emplace(std::move(*ts));
@@ -90,7 +90,6 @@ struct fixture {
     s->core = std::make_unique<client_core>(client_ctx, "", bob, &*s->trust,
                                             std::move(ev));
     s->core->set_replay_store(&*s->replay);
-    s->server.start();
     s->core->start();
     s->core->choose_name("bob");
     shuttle();
@@ -109,16 +108,13 @@ struct fixture {
   }
 
   void shuttle() {
-    test_support::shuttle(
-        *s->core, s->server, 1000, test_support::core_accepts::required,
-        [this](const std::vector<char>& plain) {
-          s->at_server.insert(s->at_server.end(), plain.begin(), plain.end());
-        });
+    test_support::shuttle(*s->core, s->server, 1000,
+                          test_support::core_accepts::required, s->at_server);
   }
 
   template <class T>
   void send(const T& msg) {
-    test_support::server_send(s->server, msg);
+    s->server.send(msg);
     shuttle();
   }
 
@@ -237,21 +233,13 @@ CAF_TEST(a certificate that is not the pinned one fails with pin_mismatch) {
     errors.emplace_back(code, fatal);
   };
   client_core core{client_ctx, wrong, bob, nullptr, std::move(ev)};
-  auto server = net::tls_channel::server(server_ctx);
-  server.start();
+  auto server = test_support::scripted_server(server_ctx);
   core.start();
   core.choose_name("bob");
-  std::vector<char> buf;
-  for (int i = 0; i < 100 && errors.empty(); ++i) {
-    buf.clear();
-    core.take_output(buf);
-    if (!buf.empty())
-      server.feed(buf.data(), buf.size());
-    buf.clear();
-    server.take_output(buf);
-    if (!buf.empty())
-      core.on_bytes(buf.data(), buf.size());
-  }
+  std::vector<net::frame> at_server;
+  test_support::shuttle(core, server, 100,
+                        test_support::core_accepts::not_checked, at_server);
+  CAF_CHECK(at_server.empty()); // the HELLO never left the client
   CAF_REQUIRE_EQUAL(errors.size(), 1u);
   CAF_CHECK_EQUAL(net::to_string(errors[0].first),
                   std::string{"pin_mismatch"});

@@ -6,20 +6,10 @@
 #include <vector>
 
 #include "net/frame_dispatch.hpp"
+#include "tests/frames.hpp"
 
 using namespace net;
-
-namespace {
-
-frame as_frame(const std::vector<char>& wire) {
-  frame_decoder dec{1024};
-  CAF_REQUIRE(dec.feed(wire.data(), wire.size()));
-  auto f = dec.next();
-  CAF_REQUIRE(f);
-  return std::move(*f);
-}
-
-} // namespace
+using test_support::frame_of;
 
 CAF_TEST(dispatch decodes each type of the set to its struct) {
   std::vector<std::string> seen;
@@ -32,17 +22,14 @@ CAF_TEST(dispatch decodes each type of the set to its struct) {
     else
       seen.push_back("other");
   };
-  CAF_CHECK(!dispatch(client_frames{}, as_frame(encode_frame(ping{3})),
-                      handler));
-  CAF_CHECK(!dispatch(client_frames{},
-                      as_frame(encode_frame(send_message{1, "bob", {}})),
+  CAF_CHECK(!dispatch(client_frames{}, frame_of(ping{3}), handler));
+  CAF_CHECK(!dispatch(client_frames{}, frame_of(send_message{1, "bob", {}}),
                       handler));
   CAF_CHECK_EQUAL(seen.size(), 2u);
   CAF_CHECK_EQUAL(seen[0], "ping 3");
   CAF_CHECK_EQUAL(seen[1], "send bob");
   // A server frame is not in the client set: nothing is handled.
-  auto err = dispatch(client_frames{}, as_frame(encode_frame(pong{1})),
-                      handler);
+  auto err = dispatch(client_frames{}, frame_of(pong{1}), handler);
   CAF_CHECK_EQUAL(code_of(err), errc::protocol);
   CAF_CHECK_EQUAL(describe(err), "unknown frame type 0x85");
   // A malformed payload of a known type: an error, nothing handled.

@@ -15,14 +15,15 @@
 #include "client/trust_store.hpp"
 #include "net/certificate.hpp"
 #include "net/frame.hpp"
+#include "net/frame_channel.hpp"
 #include "net/messages.hpp"
-#include "net/tls_channel.hpp"
 #include "net/video_messages.hpp"
+#include "tests/frames.hpp"
 #include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
 // The console's menu over a real client_core, without sockets or a
-// terminal: a scripted server on the other end of an in-memory TLS channel,
+// terminal: a scripted server on the other end of an in-memory connection,
 // typed lines in, the shown text recorded.
 
 using namespace client;
@@ -54,8 +55,7 @@ struct fixture {
   std::unique_ptr<menu> ui;
   std::unique_ptr<client_core> core;
   std::unique_ptr<playback> video;
-  std::optional<net::tls_channel> server;
-  net::frame_decoder at_server{1 << 20};
+  std::optional<net::frame_channel> server;
   std::vector<net::frame> received; ///< frames the server got
 
   fixture() {
@@ -83,7 +83,6 @@ struct fixture {
     core.reset();
     shown.clear();
     received.clear();
-    at_server = net::frame_decoder{1 << 20};
     ui = std::make_unique<menu>(
         [this](menu::out_kind kind, const std::string& text) {
           shown.emplace_back(kind, text);
@@ -98,8 +97,7 @@ struct fixture {
           shown.emplace_back(menu::out_kind::event, line);
         });
     ui->attach(*core, *video);
-    server.emplace(net::tls_channel::server(server_ctx));
-    server->start();
+    server.emplace(test_support::scripted_server(server_ctx));
     core->start();
     ui->start(name);
     shuttle();
@@ -124,18 +122,13 @@ struct fixture {
   }
 
   void shuttle() {
-    test_support::shuttle(
-        *core, *server, 100, test_support::core_accepts::not_checked,
-        [this](const std::vector<char>& plain) {
-          CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
-          while (auto f = at_server.next())
-            received.push_back(std::move(*f));
-        });
+    test_support::shuttle(*core, *server, 100,
+                          test_support::core_accepts::not_checked, received);
   }
 
   template <class T>
   void send(const T& msg) {
-    test_support::server_send(*server, msg);
+    server->send(msg);
     shuttle();
   }
 
@@ -175,12 +168,7 @@ struct fixture {
   /// Frames of type T the server got so far.
   template <class T>
   std::vector<T> sent() const {
-    std::vector<T> out;
-    for (auto& f : received)
-      if (f.type == T::wire_type)
-        if (auto x = net::decode_payload<T>(f))
-          out.push_back(std::move(*x));
-    return out;
+    return test_support::decoded<T>(received);
   }
 
   /// "3", then the server's listing of two videos.

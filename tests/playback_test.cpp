@@ -3,14 +3,16 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/client_core.hpp"
 #include "client/playback.hpp"
 #include "net/certificate.hpp"
 #include "net/frame.hpp"
-#include "net/tls_channel.hpp"
+#include "net/frame_channel.hpp"
 #include "net/video_messages.hpp"
+#include "tests/frames.hpp"
 #include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -24,9 +26,9 @@ namespace {
 struct fixture {
   test_support::temp_dir dir;
   net::tls_context client_ctx = *net::tls_context::client();
-  std::optional<net::tls_channel> server;
+  std::optional<net::frame_channel> server;
   std::unique_ptr<client_core> core;
-  net::frame_decoder at_server{1 << 20};
+  std::vector<net::frame> at_server; ///< not yet taken by sent()
   std::vector<std::string> printed;
   int lists = 0;
   int finished = 0;
@@ -38,7 +40,7 @@ struct fixture {
     CAF_REQUIRE(creds);
     auto ctx = net::tls_context::server(*creds);
     CAF_REQUIRE(ctx);
-    server.emplace(net::tls_channel::server(*ctx));
+    server.emplace(test_support::scripted_server(*ctx));
     client_events ev;
     ev.on_error = [](net::errc code, const std::string& text, bool fatal) {
       CAF_FAIL("unexpected error " << net::to_string(code)
@@ -47,7 +49,6 @@ struct fixture {
     core = std::make_unique<client_core>(client_ctx, "",
                                          net::identity::generate(), nullptr,
                                          std::move(ev));
-    server->start();
     core->start();
     core->choose_name("bob");
     shuttle();
@@ -59,20 +60,14 @@ struct fixture {
   }
 
   void shuttle() {
-    test_support::shuttle(
-        *core, *server, 100, test_support::core_accepts::required,
-        [this](const std::vector<char>& plain) {
-          CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
-        });
+    test_support::shuttle(*core, *server, 100,
+                          test_support::core_accepts::required, at_server);
   }
 
   /// Frames the client sent since the last call.
   std::vector<net::frame> sent() {
     shuttle();
-    std::vector<net::frame> out;
-    while (auto f = at_server.next())
-      out.push_back(std::move(*f));
-    return out;
+    return std::exchange(at_server, {});
   }
 
   /// The one frame sent since the last call, decoded as T.
@@ -85,20 +80,9 @@ struct fixture {
     return *x;
   }
 
-  /// `msg` as the frame the server would send.
-  template <class T>
-  static net::frame frame_of(const T& msg) {
-    auto bytes = net::encode_frame(msg);
-    net::frame_decoder d{64 << 20};
-    CAF_REQUIRE(d.feed(bytes.data(), bytes.size()));
-    auto f = d.next();
-    CAF_REQUIRE(f);
-    return *f;
-  }
-
   template <class T>
   bool from_server(const T& msg) {
-    return pb.on_frame(*core, frame_of(msg));
+    return pb.on_frame(*core, test_support::frame_of(msg));
   }
 
   static net::video_info info() {

@@ -1,7 +1,8 @@
 #pragma once
 
 // A hand-driven protocol peer for hostile-input tests: raw TCP, optional
-// TLS, arbitrary bytes or frames, no politeness.
+// TLS, arbitrary bytes or frames, no politeness. Past the handshake it
+// speaks through a client net::frame_channel like the real client.
 
 #include <cerrno>
 #include <chrono>
@@ -19,9 +20,9 @@
 #include "client/tcp_socket.hpp"
 #include "net/crypto.hpp"
 #include "net/frame.hpp"
+#include "net/frame_channel.hpp"
 #include "net/identity.hpp"
 #include "net/messages.hpp"
-#include "net/tls_channel.hpp"
 
 namespace test_support {
 
@@ -63,20 +64,20 @@ public:
   bool handshake() {
     auto ctx = net::tls_context::client();
     CAF_REQUIRE(ctx);
-    tls_.emplace(net::tls_channel::client(*ctx, ""));
-    tls_->start();
+    ch_.emplace(net::frame_channel::client(*ctx, "", 16 << 20));
+    ch_->start();
     flush();
     auto deadline = clock::now() + std::chrono::seconds{5};
-    while (!tls_->handshake_done() && !tls_->failed() &&
-           clock::now() < deadline)
+    while (!ch_->established() && !ch_->failed() && clock::now() < deadline)
       if (!pump(std::chrono::milliseconds{100}))
         break;
-    return tls_->handshake_done();
+    return ch_->established();
   }
 
-  /// Bytes inside TLS, as they are (may be a broken frame).
+  /// Bytes inside TLS, as they are (may be a broken frame): send_encoded
+  /// does not look at them, which is what a hostile test needs.
   void send_plain(const std::vector<char>& bytes) {
-    tls_->write(bytes.data(), bytes.size());
+    ch_->send_encoded(bytes.data(), bytes.size());
     flush();
   }
 
@@ -84,9 +85,9 @@ public:
   /// did not take every byte by then (it stopped reading us).
   bool send_plain_within(const std::vector<char>& bytes,
                          std::chrono::milliseconds timeout) {
-    tls_->write(bytes.data(), bytes.size());
+    ch_->send_encoded(bytes.data(), bytes.size());
     std::vector<char> out;
-    tls_->take_output(out);
+    ch_->take_output(out);
     auto deadline = clock::now() + timeout;
     size_t pos = 0;
     while (pos < out.size() && clock::now() < deadline) {
@@ -105,12 +106,13 @@ public:
 
   template <class T>
   void send(const T& msg) {
-    send_plain(net::encode_frame(msg));
+    ch_->send(msg);
+    flush();
   }
 
   /// HELLO with a fresh identity, signed over the channel binding.
   net::hello make_hello(const std::string& name) {
-    auto binding = tls_->export_keying_material(net::channel_binding_label, 32);
+    auto binding = ch_->channel_binding(net::channel_binding_label, 32);
     CAF_REQUIRE(binding);
     net::hello h{
         net::protocol_version, name, id_.x25519_pub, id_.ed25519_pub, {}};
@@ -191,11 +193,8 @@ public:
           break;
         }
         if (n > 0) {
-          tls_->feed(buf, static_cast<size_t>(n));
-          std::vector<char> plain;
-          tls_->read_plaintext(plain);
-          decoder_.feed(plain.data(), plain.size());
-          while (auto f = decoder_.next())
+          ch_->feed(buf, static_cast<size_t>(n));
+          while (auto f = ch_->next())
             if (f->type == net::error_frame::wire_type) {
               auto e = net::decode_payload<net::error_frame>(*f);
               if (e && e->fatal)
@@ -205,10 +204,10 @@ public:
       }
       if (fd.revents & POLLOUT) {
         if (out_pos == out.size()) {
-          tls_->write(chunk.data(), chunk.size());
+          ch_->send_encoded(chunk.data(), chunk.size());
           out.clear();
           out_pos = 0;
-          tls_->take_output(out);
+          ch_->take_output(out);
           res.plain_bytes += chunk.size();
         }
         auto n = ::write(sock_.fd(), out.data() + out_pos, out.size() - out_pos);
@@ -230,7 +229,7 @@ private:
 
   void flush() {
     std::vector<char> out;
-    tls_->take_output(out);
+    ch_->take_output(out);
     if (!out.empty()) // a closed socket shows up in pump(), as in send_raw
       static_cast<void>(sock_.write_all(out.data(), out.size()));
   }
@@ -246,22 +245,18 @@ private:
       closed_ = true;
       return false;
     }
-    if (!tls_)
+    if (!ch_)
       return true;
-    tls_->feed(buf, static_cast<size_t>(n));
-    std::vector<char> plain;
-    tls_->read_plaintext(plain);
+    ch_->feed(buf, static_cast<size_t>(n));
     flush();
-    decoder_.feed(plain.data(), plain.size());
-    while (auto f = decoder_.next())
+    while (auto f = ch_->next())
       frames_.push_back(std::move(*f));
     return true;
   }
 
   client::tcp_socket sock_;
-  std::optional<net::tls_channel> tls_;
+  std::optional<net::frame_channel> ch_; ///< from the handshake on
   net::identity id_ = net::identity::generate();
-  net::frame_decoder decoder_{16 << 20};
   std::vector<net::frame> frames_;
   bool closed_ = false;
 };

@@ -2,13 +2,8 @@
 #include <caf/test/unit_test.hpp>
 
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
-
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/ssl.h>
 
@@ -22,17 +17,6 @@ using namespace net;
 namespace {
 
 using test_support::temp_dir;
-
-mode_t mode_of(const std::string& path) {
-  struct stat st;
-  CAF_REQUIRE_EQUAL(::stat(path.c_str(), &st), 0);
-  return st.st_mode & 07777;
-}
-
-void overwrite(const std::string& path, const std::string& data) {
-  std::ofstream out{path, std::ios::binary | std::ios::trunc};
-  out << data;
-}
 
 /// Both ends of one in-memory connection plus what each one received.
 struct mem_link {
@@ -92,14 +76,6 @@ struct fixture {
     l.shuttle();
     return l;
   }
-
-  std::string key_path() const {
-    return dir.path() + "/data/server-key.pem";
-  }
-
-  std::string cert_path() const {
-    return dir.path() + "/data/server-cert.pem";
-  }
 };
 
 std::vector<char> pattern(size_t n, unsigned seed) {
@@ -112,43 +88,6 @@ std::vector<char> pattern(size_t n, unsigned seed) {
 } // namespace
 
 CAF_TEST_FIXTURE_SCOPE(tls_tests, fixture)
-
-CAF_TEST(credentials are created once with private modes and reloaded) {
-  CAF_CHECK_EQUAL(mode_of(dir.path() + "/data"), 0700u);
-  CAF_CHECK_EQUAL(mode_of(key_path()), 0600u);
-  CAF_CHECK_EQUAL(mode_of(cert_path()) & 022, 0u);
-  CAF_CHECK(is_fingerprint(creds.fingerprint));
-  CAF_CHECK_EQUAL(creds.fingerprint.size(), 7u + 32 * 3 - 1);
-  CAF_CHECK_EQUAL(creds.fingerprint.compare(0, 7, "SHA256:"), 0);
-  bool created = true;
-  auto again = load_or_create_credentials(dir.path() + "/data", &created);
-  CAF_REQUIRE(again);
-  CAF_CHECK(!created);
-  CAF_CHECK_EQUAL(again->fingerprint, creds.fingerprint);
-  auto fp = fingerprint_of_pem(again->cert_pem);
-  CAF_REQUIRE(fp);
-  CAF_CHECK_EQUAL(*fp, creds.fingerprint);
-  temp_dir other;
-  auto fresh = load_or_create_credentials(other.path(), &created);
-  CAF_REQUIRE(fresh);
-  CAF_CHECK(created);
-  CAF_CHECK(!fingerprints_equal(fresh->fingerprint, creds.fingerprint));
-}
-
-CAF_TEST(fingerprints compare ignoring hex case) {
-  std::string lower = creds.fingerprint;
-  for (size_t i = 7; i < lower.size(); ++i)
-    lower[i] = static_cast<char>(std::tolower(lower[i]));
-  CAF_CHECK(fingerprints_equal(creds.fingerprint, lower));
-  CAF_CHECK(is_fingerprint(lower));
-  auto other = creds.fingerprint;
-  other.back() = other.back() == 'A' ? 'B' : 'A';
-  CAF_CHECK(!fingerprints_equal(creds.fingerprint, other));
-  CAF_CHECK(!fingerprints_equal(creds.fingerprint, ""));
-  CAF_CHECK(!fingerprints_equal("", ""));
-  CAF_CHECK(!is_fingerprint("SHA256:AB"));
-  CAF_CHECK(!fingerprint_of_pem("not a certificate"));
-}
 
 CAF_TEST(handshake completes and data flows both ways) {
   auto l = connect();
@@ -367,57 +306,6 @@ CAF_TEST(a server context refuses bad or mismatched credentials) {
   auto wrong = tls_channel::server(client_ctx);
   CAF_CHECK(wrong.failed());
   CAF_CHECK(!wrong.feed("x", 1));
-}
-
-CAF_TEST(a corrupt key file gives an error naming it) {
-  overwrite(key_path(), "-----BEGIN PRIVATE KEY-----\ngarbage\n");
-  auto res = load_or_create_credentials(dir.path() + "/data");
-  CAF_REQUIRE(!res);
-  auto text = describe(res.error());
-  CAF_MESSAGE(text);
-  CAF_CHECK_NOT_EQUAL(text.find(key_path()), std::string::npos);
-  CAF_CHECK_EQUAL(text.find('\n'), std::string::npos);
-}
-
-CAF_TEST(a corrupt certificate file gives an error naming it) {
-  overwrite(cert_path(), "not pem at all");
-  auto res = load_or_create_credentials(dir.path() + "/data");
-  CAF_REQUIRE(!res);
-  auto text = describe(res.error());
-  CAF_MESSAGE(text);
-  CAF_CHECK_NOT_EQUAL(text.find(cert_path()), std::string::npos);
-}
-
-CAF_TEST(a key that does not match the certificate is refused) {
-  temp_dir other_dir;
-  auto other = load_or_create_credentials(other_dir.path());
-  CAF_REQUIRE(other);
-  overwrite(key_path(), other->key_pem);
-  auto res = load_or_create_credentials(dir.path() + "/data");
-  CAF_REQUIRE(!res);
-  auto text = describe(res.error());
-  CAF_MESSAGE(text);
-  CAF_CHECK_NOT_EQUAL(text.find("does not match"), std::string::npos);
-  CAF_CHECK_EQUAL(code_of(res.error()), errc::config);
-}
-
-CAF_TEST(a group readable key is refused with a chmod hint) {
-  CAF_REQUIRE_EQUAL(::chmod(key_path().c_str(), 0640), 0);
-  auto res = load_or_create_credentials(dir.path() + "/data");
-  CAF_REQUIRE(!res);
-  auto text = describe(res.error());
-  CAF_MESSAGE(text);
-  CAF_CHECK_NOT_EQUAL(text.find("chmod 600 " + key_path()), std::string::npos);
-}
-
-CAF_TEST(a lone certificate or key is an error) {
-  CAF_REQUIRE_EQUAL(::unlink(key_path().c_str()), 0);
-  auto res = load_or_create_credentials(dir.path() + "/data");
-  CAF_REQUIRE(!res);
-  CAF_MESSAGE(describe(res.error()));
-  CAF_CHECK_NOT_EQUAL(describe(res.error()).find(key_path()),
-                      std::string::npos);
-  CAF_CHECK(!std::filesystem::exists(key_path())); // nothing was created
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
