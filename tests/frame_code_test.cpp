@@ -45,9 +45,11 @@ CAF_TEST(every bit of the code round trips) {
   CAF_CHECK_EQUAL(max_frame_code, 0xFFFFu);
   CAF_CHECK_EQUAL(decode_index(coded(size, max_frame_code)),
                   code{max_frame_code});
-  // the narrowest frame, at 24 rows: below that the number drawn for
-  // humans reaches into the grid, although the header allows 16
+  // the smallest frames the header allows: at 16 rows the number drawn for
+  // humans would reach into the grid (27 of 676 indices decoded wrong)
   CAF_CHECK_EQUAL(decode_index(coded({36, 24}, 0xA5C3)), code{0xA5C3});
+  for (uint32_t i = 0; i < 676; ++i)
+    CAF_CHECK_EQUAL(decode_index(coded({36, 16}, i * 97)), code{i * 97});
 }
 
 CAF_TEST(frame codes survive a JPEG round trip) {

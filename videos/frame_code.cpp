@@ -47,6 +47,10 @@ void encode_index(cv::Mat& img, uint32_t index) {
       cv::rectangle(img, block(img, r, c), set ? white : black, cv::FILLED);
     }
   }
+  // The number for humans goes below the grid, where it fits: in a frame
+  // under 24 rows the smallest text would reach into the grid's blocks.
+  if (img.rows < 24)
+    return;
   auto text = std::to_string(index);
   double scale = std::max(0.3, img.rows / 240.0);
   int thick = std::max(1, img.rows / 120);

@@ -4,7 +4,7 @@
 // the top half of the frame is a 2 x 9 grid of big blocks; each row starts
 // with a guard block (white, then black) followed by 8 bits of the index
 // (white = 1), most significant first. The number is also drawn as text
-// below the grid for humans.
+// below the grid for humans (in frames of 24 rows or more).
 
 #include <cstdint>
 #include <optional>
