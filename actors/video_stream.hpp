@@ -126,8 +126,8 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
 
 /// The ABR policy of `source` for `policy`, or why there is none (for a
 /// session that wants to refuse a play request before spawning).
-net::result<video::abr_policy> make_abr(const video::video_source& source,
-                                        const video::policy_spec& policy,
-                                        const video::abr_settings& s = {});
+[[nodiscard]] net::result<video::abr_policy>
+make_abr(const video::video_source& source, const video::policy_spec& policy,
+         const video::abr_settings& s = {});
 
 } // namespace actors
