@@ -50,6 +50,13 @@ struct acceptor_settings {
   std::chrono::seconds refusal_log_interval{10};
 };
 
+/// Connections one server holds at most: every joined client and every
+/// one still joining (the server sizes its file descriptor limit for it).
+inline uint64_t max_connections_for(const registry_settings& r,
+                                    const acceptor_settings& a) {
+  return uint64_t{r.max_clients} + a.max_unjoined;
+}
+
 /// What every connection of one server shares (immutable after start).
 struct server_context {
   registry_actor registry;
@@ -58,7 +65,7 @@ struct server_context {
   net::tls_context tls;
   /// Connections beyond this are closed at once (joined clients are bounded
   /// separately by the registry, with a clear error).
-  uint32_t max_connections = 10240;
+  uint32_t max_connections = static_cast<uint32_t>(max_connections_for({}, {}));
   acceptor_settings limits;
 };
 

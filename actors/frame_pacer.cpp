@@ -54,8 +54,7 @@ frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
   auto& st = self->state;
   st.sink = std::move(sink);
   cfg.max_in_flight = std::max<uint32_t>(1, cfg.max_in_flight);
-  if (cfg.frame_interval.count() <= 0)
-    cfg.frame_interval = std::chrono::milliseconds(40);
+  cfg.frame_interval = std::max(cfg.frame_interval, caf::timespan{1});
   st.cfg = cfg;
   st.ref = self->clock().now();
   step(self);

@@ -34,12 +34,14 @@ using frame_pacer_actor =
                      caf::reacts_to<caf::reset_atom>,
                      caf::reacts_to<caf::tick_atom, uint64_t>>;
 
-/// Pacing parameters of one playback.
+/// Pacing parameters of one playback. No defaults of their own: a
+/// video_stream derives them from its stream_settings and the video's
+/// frame rate (make_pacer_settings in actors/video_stream.hpp).
 struct pacer_settings {
-  caf::timespan frame_interval = std::chrono::milliseconds(40);
-  uint32_t buffer_target_ms = 2000;
-  /// Bound on frames released but not acknowledged (>= 1).
-  uint32_t max_in_flight = 100;
+  caf::timespan frame_interval{0}; ///< the native one (at least 1 ns)
+  uint32_t buffer_target_ms = 0;
+  /// Bound on frames released but not acknowledged (at least 1).
+  uint32_t max_in_flight = 0;
 };
 
 /// State of a frame_pacer.

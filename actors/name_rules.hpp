@@ -12,7 +12,8 @@ namespace actors {
 /// identifier characters (or printable ASCII), with nothing invisible, no
 /// leading combining mark and no mix of scripts beyond ICU's moderately
 /// restrictive level; "all" and its look-alikes are reserved for "everyone".
-caf::error validate_name(const std::string& name, uint32_t max_length);
+[[nodiscard]] caf::error validate_name(const std::string& name,
+                                       uint32_t max_length);
 
 /// Two names with the same key look alike and cannot be online at once:
 /// the UTS #39 skeleton of the name's NFKC case folding, so "ALICE",

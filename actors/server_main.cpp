@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
   auto tls = net::tls_context::server(*creds);
   if (!tls)
     return fail(net::describe(tls.error()));
-  uint64_t max_connections = uint64_t{opts->registry.max_clients} +
-                             uint64_t{opts->acceptor.max_unjoined};
+  auto max_connections =
+      actors::max_connections_for(opts->registry, opts->acceptor);
   if (auto why = ensure_fd_limit(max_connections); !why.empty())
     return fail(why);
   // Signals go to sigwait() below, never to a CAF thread; SIGPIPE is moot.

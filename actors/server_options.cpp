@@ -51,10 +51,11 @@ caf::error validate(server_options& o, uint32_t port,
   if (!(s.byte_rate > 0) || s.byte_burst < s.max_frame_size)
     return option_error("byte-rate", "rate must be > 0 and byte-burst at least "
                                      "max-frame-size");
-  if (!(s.frame_rate > 0) || !(s.frame_burst >= 32))
+  if (!(s.frame_rate > 0) || !(s.frame_burst >= play_frame_cost))
     return option_error("frame-rate",
-                        "rate must be > 0 and frame-burst at least 32 (the "
-                        "cost of a PLAY)");
+                        "rate must be > 0 and frame-burst at least " +
+                            std::to_string(play_frame_cost) +
+                            " (the cost of a PLAY)");
   if (a.max_unjoined < 1 || a.max_unjoined_per_address < 1)
     return option_error("max-unjoined",
                         "max-unjoined and max-unjoined-per-address must be at "

@@ -44,9 +44,8 @@ struct server_options {
 
 /// Parses argv (+ config file). `help_shown` is set when --help was printed;
 /// the caller then exits 0. Errors name the option and why.
-net::result<server_options> parse_server_options(int argc,
-                                                 const char* const* argv,
-                                                 std::ostream& help_out,
-                                                 bool& help_shown);
+[[nodiscard]] net::result<server_options>
+parse_server_options(int argc, const char* const* argv, std::ostream& help_out,
+                     bool& help_shown);
 
 } // namespace actors

@@ -41,6 +41,10 @@
 
 namespace actors {
 
+/// What the dearest frame, a PLAY (a stream actor), costs in frame-budget
+/// units: a frame burst must hold one.
+constexpr uint32_t play_frame_cost = 32;
+
 /// Limits and timers of every session (named config options).
 struct session_settings {
   uint32_t max_frame_size = 131072;
@@ -49,8 +53,9 @@ struct session_settings {
   double message_burst = 400;
   double byte_rate = 1 << 20;  ///< envelope bytes per second
   double byte_burst = 8 << 20; ///< envelope bytes in a burst
-  /// Every inbound frame costs budget units (see frame_cost in session.cpp):
-  /// a flood of cheap frames (acks, pings, controls) is bounded like chat.
+  /// Every inbound frame costs budget units (see frame_cost in
+  /// session_limits.cpp): a flood of cheap frames (acks, pings, controls) is
+  /// bounded like chat.
   double frame_rate = 1000;
   double frame_burst = 2000;
   /// Input read from the socket but not yet processed by the session; the

@@ -64,11 +64,11 @@ std::string hex_prefix(const std::vector<char>& xs, size_t n);
 
 /// Charges a frame of `type` to the frame budget; false: drop it (the
 /// client is told once, and cut off when it keeps flooding).
-bool charge_frame(session_ptr self, uint8_t type);
+[[nodiscard]] bool charge_frame(session_ptr self, uint8_t type);
 
 /// Charges a SEND to the chat budgets (one message, its envelope bytes);
 /// false: refused (the client is told, with the message id).
-bool charge_send(session_ptr self, const net::send_message& msg);
+[[nodiscard]] bool charge_send(session_ptr self, const net::send_message& msg);
 
 /// Starts the handshake deadline and arms the first check.
 void start_deadlines(session_ptr self);

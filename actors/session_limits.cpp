@@ -25,8 +25,8 @@ double frame_cost(uint8_t type) {
   case net::video_list_request::wire_type:
   case net::hello::wire_type: // a signature check
     return 16;
-  case net::play_request::wire_type: // a stream actor
-    return 32;
+  case net::play_request::wire_type:
+    return play_frame_cost;
   default: // ping, ack, anything else
     return 1;
   }

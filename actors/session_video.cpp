@@ -39,7 +39,9 @@ void start_playback(session_ptr self, net::play_request req) {
                       false);
   auto settings = cfg.stream;
   if (req.buffer_target_ms != 0)
-    settings.buffer_target_ms = std::clamp(req.buffer_target_ms, 200u, 10000u);
+    settings.buffer_target_ms =
+        std::clamp(req.buffer_target_ms, settings.min_requested_buffer_ms,
+                   settings.max_requested_buffer_ms);
   // The slot is taken now, not when the catalog answers: PLAYs in one
   // read must not all pass the check above.
   auto id = st.next_stream_id++;

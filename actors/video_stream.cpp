@@ -105,6 +105,21 @@ net::result<video::abr_policy> make_abr(const video::video_source& source,
                                  source.time.frames, source.time.fps_milli, s);
 }
 
+pacer_settings make_pacer_settings(const stream_settings& s,
+                                   uint32_t fps_milli) {
+  pacer_settings pc;
+  pc.frame_interval = caf::timespan{
+      std::max<int64_t>(1, int64_t{1000000000000} / std::max(fps_milli, 1u))};
+  pc.buffer_target_ms = std::max<uint32_t>(s.buffer_target_ms, 1);
+  auto target_frames = static_cast<uint32_t>(uint64_t{pc.buffer_target_ms} *
+                                             fps_milli / 1000000);
+  auto window = s.max_in_flight != 0 ? s.max_in_flight
+                                     : std::max<uint32_t>(8, 2 * target_frames);
+  pc.max_in_flight =
+      std::clamp<uint32_t>(window, 1, std::max(1u, s.max_in_flight_cap));
+  return pc;
+}
+
 video_stream_actor::behavior_type
 video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
              video_sink sink, uint32_t stream_id,
@@ -125,10 +140,10 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
     return {[](next_atom) {}, [](net::video_ack&) {},
             [](net::video_control&) {}};
   }
-  auto target = std::max<uint32_t>(cfg.buffer_target_ms, 1);
+  auto pacing = make_pacer_settings(cfg, st.source->time.fps_milli);
   auto abr_cfg = cfg.abr;
-  abr_cfg.low_buffer_ms = target / 4;
-  abr_cfg.high_buffer_ms = target * 3 / 4;
+  abr_cfg.low_buffer_ms = pacing.buffer_target_ms / 4;
+  abr_cfg.high_buffer_ms = pacing.buffer_target_ms * 3 / 4;
   auto abr = make_abr(*st.source, policy, abr_cfg);
   if (!abr) {
     finish(self, net::end_reason::error, net::describe(abr.error()));
@@ -136,21 +151,10 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
             [](net::video_control&) {}};
   }
   st.abr.emplace(std::move(*abr));
-  auto fps = st.source->time.fps_milli;
   self->send(st.sink, net::play_started{stream_id, st.source->info(),
                                         policy.to_string()});
-  pacer_settings pc;
-  pc.frame_interval = caf::timespan{
-      std::max<int64_t>(1, int64_t{1000000000000} / std::max(fps, 1u))};
-  pc.buffer_target_ms = target;
-  auto target_frames = static_cast<uint32_t>(uint64_t{target} * fps / 1000000);
-  auto window = cfg.max_in_flight != 0
-                    ? cfg.max_in_flight
-                    : std::max<uint32_t>(8, 2 * target_frames);
-  pc.max_in_flight =
-      std::clamp<uint32_t>(window, 1, std::max(1u, cfg.max_in_flight_cap));
-  st.pacer = self->spawn<caf::linked>(frame_pacer,
-                                      caf::actor_cast<pacer_sink>(self), pc);
+  st.pacer = self->spawn<caf::linked>(
+      frame_pacer, caf::actor_cast<pacer_sink>(self), pacing);
   return {
       [=](next_atom) { send_next(self); },
       [=](net::video_ack& ack) {

@@ -91,6 +91,10 @@ struct stream_settings {
   uint32_t max_in_flight = 60;
   /// Hard upper bound of `max_in_flight` (untrusted requests).
   uint32_t max_in_flight_cap = 500;
+  /// A PLAY's non-zero `buffer_target_ms` replaces the target, clamped to
+  /// these bounds (untrusted requests).
+  uint32_t min_requested_buffer_ms = 200;
+  uint32_t max_requested_buffer_ms = 10000;
   /// ABR tuning; its buffer marks are derived from the target (low =
   /// target / 4, high = 3 / 4 target): the pacer holds the buffer there.
   video::abr_settings abr;
@@ -124,10 +128,17 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
              video::video_source_ptr source, video::policy_spec policy,
              stream_settings settings);
 
+/// The pacing of a playback at `fps_milli` frames per 1000 s under `s`:
+/// the native interval, the buffer target (at least 1 ms) and the window
+/// (`max_in_flight`, or twice the target's frames and at least 8 for 0;
+/// at most `max_in_flight_cap`).
+pacer_settings make_pacer_settings(const stream_settings& s,
+                                   uint32_t fps_milli);
+
 /// The ABR policy of `source` for `policy`, or why there is none (for a
 /// session that wants to refuse a play request before spawning).
-net::result<video::abr_policy> make_abr(const video::video_source& source,
-                                        const video::policy_spec& policy,
-                                        const video::abr_settings& s = {});
+[[nodiscard]] net::result<video::abr_policy>
+make_abr(const video::video_source& source, const video::policy_spec& policy,
+         const video::abr_settings& s = {});
 
 } // namespace actors

@@ -21,22 +21,23 @@ struct server_credentials {
 
 /// Loads `<data_dir>/server-cert.pem` and `<data_dir>/server-key.pem`, or
 /// creates both if neither exists; `*created` tells which happened.
-result<server_credentials>
+[[nodiscard]] result<server_credentials>
 load_or_create_credentials(const std::string& data_dir,
                            bool* created = nullptr);
 
 /// "SHA256:" + 32 uppercase hex bytes joined by ':' over the DER of `cert`;
 /// empty if the certificate cannot be encoded.
-std::string certificate_fingerprint(X509* cert);
+[[nodiscard]] std::string certificate_fingerprint(X509* cert);
 
 /// The fingerprint of the first certificate in `pem`.
-result<std::string> fingerprint_of_pem(const std::string& pem);
+[[nodiscard]] result<std::string> fingerprint_of_pem(const std::string& pem);
 
 /// Whether `x` has the shape of a fingerprint made by this module (hex
 /// digits in either case).
-bool is_fingerprint(const std::string& x);
+[[nodiscard]] bool is_fingerprint(const std::string& x);
 
 /// Constant-time comparison of two fingerprints, ignoring hex case.
-bool fingerprints_equal(const std::string& x, const std::string& y);
+[[nodiscard]] bool fingerprints_equal(const std::string& x,
+                                      const std::string& y);
 
 } // namespace net

@@ -25,7 +25,7 @@ constexpr size_t aead_tag_size = 16;
 bytes random_bytes(size_t n);
 
 /// Constant-time equality of two byte strings (lengths are not secret).
-bool ct_equal(const bytes& x, const bytes& y);
+[[nodiscard]] bool ct_equal(const bytes& x, const bytes& y);
 
 /// SHA-256 digest of `n` bytes at `data`.
 bytes sha256(const void* data, size_t n);
@@ -37,11 +37,11 @@ bytes sha512(const void* data, size_t n);
 std::string to_hex(const bytes& x);
 
 /// Decodes hex (either case); errc::protocol on odd length or a non-hex digit.
-result<bytes> from_hex(const std::string& x);
+[[nodiscard]] result<bytes> from_hex(const std::string& x);
 
 /// HKDF-SHA256 (RFC 5869); `len` must be in 1 .. 255 * 32.
-result<bytes> hkdf_sha256(const bytes& salt, const bytes& ikm,
-                          const bytes& info, size_t len);
+[[nodiscard]] result<bytes> hkdf_sha256(const bytes& salt, const bytes& ikm,
+                                        const bytes& info, size_t len);
 
 // -- X25519 -------------------------------------------------------------------
 
@@ -55,20 +55,21 @@ struct x25519_keypair {
 x25519_keypair x25519_generate();
 
 /// The public key of a 32-byte X25519 private key.
-result<bytes> x25519_public(const bytes& priv);
+[[nodiscard]] result<bytes> x25519_public(const bytes& priv);
 
 /// X25519(priv, peer_pub); errc::bad_key on wrong lengths or when the shared
 /// secret is all zero (the peer sent a low-order point, RFC 7748 §6.1).
-result<bytes> x25519_shared(const bytes& priv, const bytes& peer_pub);
+[[nodiscard]] result<bytes> x25519_shared(const bytes& priv,
+                                          const bytes& peer_pub);
 
 /// True if `pub` has 32 bytes and is not a low-order point.
-bool is_valid_x25519_public(const bytes& pub);
+[[nodiscard]] bool is_valid_x25519_public(const bytes& pub);
 
 /// True for a 32-byte Ed25519 public key that is not a point of small
 /// order (in any encoding). OpenSSL 3 verifies signatures under such keys,
 /// e.g. key 01 00..00 accepts a fixed signature for every message, so a
 /// "proof of possession" with one proves nothing.
-bool is_valid_ed25519_public(const bytes& pub);
+[[nodiscard]] bool is_valid_ed25519_public(const bytes& pub);
 
 // -- Ed25519 ------------------------------------------------------------------
 
@@ -82,14 +83,15 @@ struct ed25519_keypair {
 ed25519_keypair ed25519_generate();
 
 /// The public key of a 32-byte Ed25519 seed.
-result<bytes> ed25519_public(const bytes& priv);
+[[nodiscard]] result<bytes> ed25519_public(const bytes& priv);
 
 /// The 64-byte Ed25519 signature of `n` bytes at `msg`.
-result<bytes> ed25519_sign(const bytes& priv, const void* msg, size_t n);
+[[nodiscard]] result<bytes> ed25519_sign(const bytes& priv, const void* msg,
+                                         size_t n);
 
 /// True only for a valid signature; false on any malformed input.
-bool ed25519_verify(const bytes& pub, const void* msg, size_t n,
-                    const bytes& sig);
+[[nodiscard]] bool ed25519_verify(const bytes& pub, const void* msg, size_t n,
+                                  const bytes& sig);
 
 // -- AEAD ---------------------------------------------------------------------
 
@@ -100,14 +102,16 @@ enum class aead : uint8_t {
 };
 
 /// True if `x` names a supported cipher.
-bool is_valid_aead(uint8_t x);
+[[nodiscard]] bool is_valid_aead(uint8_t x);
 
 /// Encrypts `n` bytes at `pt`; returns ciphertext || 16-byte tag.
-result<bytes> aead_seal(aead cipher, const bytes& key, const bytes& nonce,
-                        const bytes& aad, const void* pt, size_t n);
+[[nodiscard]] result<bytes> aead_seal(aead cipher, const bytes& key,
+                                      const bytes& nonce, const bytes& aad,
+                                      const void* pt, size_t n);
 
 /// Authenticates and decrypts ciphertext || tag; errc::decrypt on failure.
-result<bytes> aead_open(aead cipher, const bytes& key, const bytes& nonce,
-                        const bytes& aad, const bytes& ct_and_tag);
+[[nodiscard]] result<bytes> aead_open(aead cipher, const bytes& key,
+                                      const bytes& nonce, const bytes& aad,
+                                      const bytes& ct_and_tag);
 
 } // namespace net

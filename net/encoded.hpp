@@ -41,7 +41,7 @@ public:
 
   /// Decodes the frame back into a T (tests, and a receiver that needs the
   /// fields rather than the bytes).
-  result<T> decode() const {
+  [[nodiscard]] result<T> decode() const {
     auto& buf = frame();
     if (buf.size() < frame_header_size)
       return make_error(errc::protocol, "empty encoded frame");

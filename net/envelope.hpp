@@ -87,11 +87,11 @@ bytes envelope_signed_bytes(const envelope_header& header,
 
 /// Encrypts `plaintext` to `to_x25519_pub` and signs it as `me`; returns the
 /// wire encoding of the envelope. errc::bad_key for an invalid recipient key.
-result<bytes> seal_envelope(const identity& me, const std::string& my_name,
-                            const std::string& to_name,
-                            const bytes& to_x25519_pub, uint64_t counter,
-                            uint64_t timestamp_ms, const std::string& plaintext,
-                            aead cipher = aead::aes256gcm);
+[[nodiscard]] result<bytes>
+seal_envelope(const identity& me, const std::string& my_name,
+              const std::string& to_name, const bytes& to_x25519_pub,
+              uint64_t counter, uint64_t timestamp_ms,
+              const std::string& plaintext, aead cipher = aead::aes256gcm);
 
 /// A verified and decrypted message.
 struct opened_message {
@@ -105,7 +105,7 @@ struct opened_message {
 class replay_guard {
 public:
   /// True if `counter` is not above the highest accepted from `sender`.
-  bool seen(const std::string& sender, uint64_t counter) const;
+  [[nodiscard]] bool seen(const std::string& sender, uint64_t counter) const;
 
   /// Records `counter` as accepted from `sender` (never lowers the mark).
   void record(const std::string& sender, uint64_t counter);
@@ -120,7 +120,7 @@ private:
 /// bad_key (sender name or key mismatch), bad_signature, decrypt (not for
 /// me, or authentication failed), replay. The guard records the counter only
 /// after success.
-result<opened_message>
+[[nodiscard]] result<opened_message>
 open_envelope(const identity& me, const std::string& my_name, const bytes& raw,
               const std::string& claimed_sender,
               const bytes& sender_ed25519_pub, replay_guard& guard);

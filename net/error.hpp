@@ -41,7 +41,7 @@ constexpr caf::atom_value error_category = caf::atom("chat");
 const char* to_string(errc code);
 
 /// Builds an error with a human-readable explanation as its context.
-caf::error make_error(errc code, std::string what);
+[[nodiscard]] caf::error make_error(errc code, std::string what);
 
 /// The human-readable text of an error made by `make_error` (or CAF).
 std::string describe(const caf::error& err);

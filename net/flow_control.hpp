@@ -21,7 +21,7 @@ public:
   }
 
   /// Records `n` processed bytes; returns what to report, when due.
-  std::optional<uint64_t> consumed(uint64_t n) {
+  [[nodiscard]] std::optional<uint64_t> consumed(uint64_t n) {
     unreported_ += n;
     if (unreported_ < step_)
       return std::nullopt;
@@ -76,7 +76,7 @@ public:
   /// The size to report to a budget when it moved by `granule` since the
   /// last report or drained; nothing otherwise (a reader that keeps up costs
   /// no message).
-  std::optional<uint64_t> report_due(uint64_t granule) {
+  [[nodiscard]] std::optional<uint64_t> report_due(uint64_t granule) {
     auto now = size();
     auto moved = now > reported_ ? now - reported_ : reported_ - now;
     if (moved < granule && !(now == 0 && reported_ != 0))

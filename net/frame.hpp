@@ -52,7 +52,7 @@ std::vector<char> encode_frame(const T& msg) {
 
 /// Decodes the payload of `f` as a `T`; an error names what was wrong.
 template <class T>
-result<T> decode_payload(const frame& f) {
+[[nodiscard]] result<T> decode_payload(const frame& f) {
   T x;
   if (f.type != T::wire_type)
     return make_error(errc::protocol, "unexpected frame type");
@@ -72,7 +72,7 @@ public:
   bool feed(const char* data, size_t size);
 
   /// The next complete frame, if any.
-  std::optional<frame> next();
+  [[nodiscard]] std::optional<frame> next();
 
   /// Changes the limit for frames whose header has not arrived yet (the
   /// session raises it after WELCOME).

@@ -31,14 +31,14 @@ struct public_identity {
 /// Loads the identity at `path`, or creates it (0600, parent dirs 0700) when
 /// missing; `*created` tells which. Refuses files that group or others can
 /// access, and reports corrupt files as errors.
-result<identity> load_or_create_identity(const std::string& path,
-                                         bool* created = nullptr);
+[[nodiscard]] result<identity> load_or_create_identity(const std::string& path,
+                                                       bool* created = nullptr);
 
 /// The two private keys as concatenated PKCS#8 PEM blocks (X25519 first).
-result<std::string> identity_to_pem(const identity& id);
+[[nodiscard]] result<std::string> identity_to_pem(const identity& id);
 
 /// Parses what `identity_to_pem` writes; errc::bad_key on anything else.
-result<identity> identity_from_pem(const std::string& pem);
+[[nodiscard]] result<identity> identity_from_pem(const std::string& pem);
 
 /// First 16 bytes of SHA-256(ed25519 || x25519) as "abcd 0123 ..." (8 groups).
 std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub);

@@ -14,7 +14,7 @@ enum class log_level { error = 0, warning, info, debug };
 void set_log_level(log_level lvl);
 
 /// Parses "error", "warning", "info" or "debug".
-bool parse_log_level(const std::string& text, log_level& out);
+[[nodiscard]] bool parse_log_level(const std::string& text, log_level& out);
 
 /// The name parse_log_level reads.
 const char* log_level_name(log_level lvl);

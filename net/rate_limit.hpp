@@ -33,7 +33,7 @@ public:
   }
 
   /// Takes `cost` tokens, or refuses.
-  verdict charge(double cost, time_point now) {
+  [[nodiscard]] verdict charge(double cost, time_point now) {
     if (cost > 0 && !bucket_.try_take(cost, now))
       return refuse();
     if (bucket_.has(burst_ / 2))
@@ -43,14 +43,14 @@ public:
 
   /// Whether `cost` tokens are there now (to check a second budget before
   /// charging this one).
-  bool affords(double cost, time_point now) {
+  [[nodiscard]] bool affords(double cost, time_point now) {
     bucket_.refill(now);
     return bucket_.has(cost);
   }
 
   /// Counts a refusal for a reason outside this bucket (e.g. a second
   /// budget that came up short).
-  verdict refuse() {
+  [[nodiscard]] verdict refuse() {
     return ++strikes_ > patience_ ? verdict::cut_off : verdict::refuse;
   }
 

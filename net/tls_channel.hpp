@@ -24,10 +24,11 @@ namespace net {
 class tls_context {
 public:
   /// A server context presenting `creds`.
-  static result<tls_context> server(const server_credentials& creds);
+  [[nodiscard]] static result<tls_context>
+  server(const server_credentials& creds);
 
   /// A client context; trust comes from pinning, not from CAs.
-  static result<tls_context> client();
+  [[nodiscard]] static result<tls_context> client();
 
   /// The underlying SSL_CTX (owned by this context).
   SSL_CTX* native_handle() const {
@@ -89,14 +90,14 @@ public:
   bool failed() const;
 
   /// What went wrong: `errc::tls` or `errc::pin_mismatch`.
-  caf::error error() const;
+  [[nodiscard]] caf::error error() const;
 
   /// Fingerprint of the peer certificate (client side, after handshake).
   std::string peer_fingerprint() const;
 
   /// RFC 8446 exporter output, e.g. for channel binding.
-  result<bytes> export_keying_material(const std::string& label,
-                                       size_t len) const;
+  [[nodiscard]] result<bytes> export_keying_material(const std::string& label,
+                                                     size_t len) const;
 
   /// Queues close_notify; later writes are refused.
   void close();

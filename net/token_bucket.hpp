@@ -46,7 +46,7 @@ public:
   }
 
   /// Refills, then takes `n` tokens if there are that many.
-  bool try_take(double n, time_point now) {
+  [[nodiscard]] bool try_take(double n, time_point now) {
     refill(now);
     if (!has(n))
       return false;

@@ -7,7 +7,7 @@ namespace net {
 
 /// True for well-formed UTF-8: no overlong forms, surrogates or code points
 /// beyond U+10FFFF.
-bool is_valid_utf8(std::string_view text);
+[[nodiscard]] bool is_valid_utf8(std::string_view text);
 
 /// Calls `f(code_point)` for each code point of valid UTF-8 text.
 template <class F>

@@ -256,7 +256,7 @@ std::vector<char> to_wire(const T& x) {
 
 /// Decodes one value that must span the whole input exactly.
 template <class T>
-bool from_wire(const char* data, size_t size, T& x) {
+[[nodiscard]] bool from_wire(const char* data, size_t size, T& x) {
   wire_reader r{data, size};
   r(x);
   return r.done();

@@ -332,3 +332,21 @@ CAF_TEST(adaptive climbs after good acks with hysteresis) {
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()
+
+CAF_TEST(the pacing comes from the stream settings) {
+  // The server's defaults at 25 fps reach the pacer unchanged.
+  stream_settings s;
+  auto pc = make_pacer_settings(s, 25000);
+  CAF_CHECK(pc.frame_interval == 40ms);
+  CAF_CHECK_EQUAL(pc.buffer_target_ms, s.buffer_target_ms);
+  CAF_CHECK_EQUAL(pc.max_in_flight, s.max_in_flight);
+  // A window of 0: twice the target's frames (1500 ms = 37), at least 8,
+  // at most the cap.
+  s.max_in_flight = 0;
+  CAF_CHECK_EQUAL(make_pacer_settings(s, 25000).max_in_flight, 74u);
+  s.buffer_target_ms = 100;
+  CAF_CHECK_EQUAL(make_pacer_settings(s, 25000).max_in_flight, 8u);
+  s.buffer_target_ms = 60000;
+  CAF_CHECK_EQUAL(make_pacer_settings(s, 25000).max_in_flight,
+                  s.max_in_flight_cap);
+}

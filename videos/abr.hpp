@@ -30,7 +30,7 @@ struct policy_spec {
 };
 
 /// Parses a policy text; an error names what is wrong with it.
-net::result<policy_spec> parse_policy(const std::string& text);
+[[nodiscard]] net::result<policy_spec> parse_policy(const std::string& text);
 
 /// What the policy knows about a rendition.
 struct rendition_profile {
@@ -54,10 +54,9 @@ class abr_policy {
 public:
   /// `renditions` ascending by height; `frames` and `fps_milli` describe the
   /// timeline. Error when a fixed height does not exist or nothing exists.
-  static net::result<abr_policy> make(const policy_spec& spec,
-                                      std::vector<rendition_profile> renditions,
-                                      uint32_t frames, uint32_t fps_milli,
-                                      const abr_settings& settings = {});
+  [[nodiscard]] static net::result<abr_policy>
+  make(const policy_spec& spec, std::vector<rendition_profile> renditions,
+       uint32_t frames, uint32_t fps_milli, const abr_settings& settings = {});
 
   /// The rendition (index into the profiles) for timeline index `i`. Call
   /// with increasing `i` (a seek may jump); adaptive decides at every

@@ -30,7 +30,8 @@ struct rendition_name {
 };
 
 /// Parses `<id>_<height>p.<ext>`; nullopt for any other name.
-std::optional<rendition_name> parse_rendition_name(const std::string& file);
+[[nodiscard]] std::optional<rendition_name>
+parse_rendition_name(const std::string& file);
 
 /// One probed file.
 struct rendition {
@@ -55,9 +56,9 @@ struct probe_options {
 
 /// Opens and decodes through `path`: real frame count, fps, dimensions.
 /// Errors: unopenable file, no decodable frame.
-net::result<rendition> probe_rendition(const std::string& path, uint16_t height,
-                                       const probe_options& opts = {},
-                                       const log_fn& log = {});
+[[nodiscard]] net::result<rendition>
+probe_rendition(const std::string& path, uint16_t height,
+                const probe_options& opts = {}, const log_fn& log = {});
 
 /// A common timeline over renditions that may differ in rate and length.
 struct timeline {

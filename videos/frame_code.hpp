@@ -20,6 +20,6 @@ constexpr uint32_t max_frame_code = 0xFFFF;
 void encode_index(cv::Mat& img, uint32_t index);
 
 /// Reads the index back; nullopt when the frame carries no clear code.
-std::optional<uint32_t> decode_index(const cv::Mat& img);
+[[nodiscard]] std::optional<uint32_t> decode_index(const cv::Mat& img);
 
 } // namespace video

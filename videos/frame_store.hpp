@@ -35,11 +35,11 @@ public:
 
   /// Opens the cache of rendition `r` of video `id` in `cache_dir`, building
   /// it first when it is missing, older than the source or inconsistent.
-  static net::result<std::shared_ptr<const frame_store>>
+  [[nodiscard]] static net::result<std::shared_ptr<const frame_store>>
   open(const std::string& id, const rendition& r, const std::string& cache_dir,
        const log_fn& log = {});
 
-  static net::result<std::shared_ptr<const frame_store>>
+  [[nodiscard]] static net::result<std::shared_ptr<const frame_store>>
   open(const std::string& id, const rendition& r, const std::string& cache_dir,
        const log_fn& log, const options& opts);
 
@@ -54,7 +54,7 @@ public:
 
   /// JPEG bytes of frame `i`, read from the cache; nullptr when out of range
   /// or on an I/O error.
-  jpeg_ptr frame(size_t i) const;
+  [[nodiscard]] jpeg_ptr frame(size_t i) const;
 
   uint16_t height() const {
     return height_;

@@ -13,9 +13,8 @@ namespace video {
 
 /// Writes an MJPG .avi of `frames` frames at `fps`, each carrying its index.
 /// `first_index` offsets the codes (to tell renditions apart in tests).
-net::result<uint32_t> write_synthetic_video(const std::string& path, int width,
-                                            int height, uint32_t frames,
-                                            double fps,
-                                            uint32_t first_index = 0);
+[[nodiscard]] net::result<uint32_t>
+write_synthetic_video(const std::string& path, int width, int height,
+                      uint32_t frames, double fps, uint32_t first_index = 0);
 
 } // namespace video

@@ -40,7 +40,7 @@ using video_source_ptr = std::shared_ptr<const video_source>;
 
 /// Builds a source from ready stores; the timeline is recomputed from the
 /// stores' real frame counts. Error when `stores` is empty.
-net::result<video_source_ptr>
+[[nodiscard]] net::result<video_source_ptr>
 make_video_source(const std::string& id, std::vector<frame_store_ptr> stores);
 
 } // namespace video
