@@ -39,7 +39,7 @@ using server_frames = frame_set<welcome, error_frame, directory, deliver,
 
 /// Decodes `f` as `T` and calls `handler(msg)` (a helper of dispatch).
 template <class T, class Handler>
-caf::error decode_and_call(const frame& f, Handler& handler) {
+[[nodiscard]] caf::error decode_and_call(const frame& f, Handler& handler) {
   auto msg = decode_payload<T>(f);
   if (!msg)
     return std::move(msg.error());
@@ -51,7 +51,8 @@ caf::error decode_and_call(const frame& f, Handler& handler) {
 /// `handler(msg)` with it. Returns errc::protocol, handling nothing, when
 /// `f` is of no type in the set or its payload is malformed.
 template <class... Ts, class Handler>
-caf::error dispatch(frame_set<Ts...>, const frame& f, Handler&& handler) {
+[[nodiscard]] caf::error dispatch(frame_set<Ts...>, const frame& f,
+                                  Handler&& handler) {
   caf::error err;
   bool known = ((f.type == Ts::wire_type
                      ? (err = decode_and_call<Ts>(f, handler), true)
