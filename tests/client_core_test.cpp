@@ -12,8 +12,8 @@
 #include "net/certificate.hpp"
 #include "net/envelope.hpp"
 #include "net/frame.hpp"
+#include "net/frame_channel.hpp"
 #include "net/messages.hpp"
-#include "net/tls_channel.hpp"
 #include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -49,8 +49,7 @@ struct fixture {
     std::optional<trust_store> trust;
     std::optional<replay_store> replay;
     std::unique_ptr<client_core> core;
-    net::tls_channel server;
-    std::vector<char> at_server;
+    net::frame_channel server;
   };
   std::unique_ptr<session> s;
 
@@ -67,7 +66,7 @@ struct fixture {
                uint32_t max_frame_size = max_server_frame_size) {
     s.reset();
     s = std::make_unique<session>(
-        session{{}, {}, {}, net::tls_channel::server(server_ctx), {}});
+        session{{}, {}, {}, net::frame_channel::server(server_ctx, 1 << 20)});
     auto ts = trust_store::open(home + "/known_peers");
     CAF_REQUIRE(ts);
     s->trust.emplace(std::move(*ts));
@@ -110,26 +109,22 @@ struct fixture {
   }
 
   void shuttle() {
-    test_support::shuttle(
-        *s->core, s->server, 1000, test_support::core_accepts::required,
-        [this](const std::vector<char>& plain) {
-          s->at_server.insert(s->at_server.end(), plain.begin(), plain.end());
-        });
+    test_support::shuttle(*s->core, s->server, 1000,
+                          test_support::core_accepts::required);
   }
 
   template <class T>
   void send(const T& msg) {
-    test_support::server_send(s->server, msg);
+    s->server.send(msg);
     shuttle();
   }
 
   /// Has the server send `bytes` inside TLS, as they are; the core may
   /// refuse them.
   void send_raw(const std::vector<char>& bytes) {
-    s->server.write(bytes.data(), bytes.size());
+    s->server.send_encoded(bytes.data(), bytes.size());
     test_support::shuttle(*s->core, s->server, 1000,
-                          test_support::core_accepts::not_checked,
-                          [](const std::vector<char>&) {});
+                          test_support::core_accepts::not_checked);
   }
 
   /// A directory delta of `n` new peers.
@@ -256,21 +251,12 @@ CAF_TEST(a certificate that is not the pinned one fails with pin_mismatch) {
     errors.emplace_back(code, fatal);
   };
   client_core core{client_ctx, wrong, bob, nullptr, std::move(ev)};
-  auto server = net::tls_channel::server(server_ctx);
+  auto server = net::frame_channel::server(server_ctx, 1 << 20);
   server.start();
   core.start();
   core.choose_name("bob");
-  std::vector<char> buf;
-  for (int i = 0; i < 100 && errors.empty(); ++i) {
-    buf.clear();
-    core.take_output(buf);
-    if (!buf.empty())
-      server.feed(buf.data(), buf.size());
-    buf.clear();
-    server.take_output(buf);
-    if (!buf.empty())
-      core.on_bytes(buf.data(), buf.size());
-  }
+  test_support::shuttle(core, server, 100,
+                        test_support::core_accepts::not_checked);
   CAF_REQUIRE_EQUAL(errors.size(), 1u);
   CAF_CHECK_EQUAL(net::to_string(errors[0].first),
                   std::string{"pin_mismatch"});

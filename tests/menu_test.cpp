@@ -15,8 +15,8 @@
 #include "client/trust_store.hpp"
 #include "net/certificate.hpp"
 #include "net/frame.hpp"
+#include "net/frame_channel.hpp"
 #include "net/messages.hpp"
-#include "net/tls_channel.hpp"
 #include "net/video_messages.hpp"
 #include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
@@ -54,8 +54,7 @@ struct fixture {
   std::unique_ptr<menu> ui;
   std::unique_ptr<client_core> core;
   std::unique_ptr<playback> video;
-  std::optional<net::tls_channel> server;
-  net::frame_decoder at_server{1 << 20};
+  std::optional<net::frame_channel> server;
   std::vector<net::frame> received; ///< frames the server got
 
   fixture() {
@@ -83,7 +82,6 @@ struct fixture {
     core.reset();
     shown.clear();
     received.clear();
-    at_server = net::frame_decoder{1 << 20};
     ui = std::make_unique<menu>(
         [this](menu::out_kind kind, const std::string& text) {
           shown.emplace_back(kind, text);
@@ -98,7 +96,7 @@ struct fixture {
           shown.emplace_back(menu::out_kind::event, line);
         });
     ui->attach(*core, *video);
-    server.emplace(net::tls_channel::server(server_ctx));
+    server.emplace(net::frame_channel::server(server_ctx, 1 << 20));
     server->start();
     core->start();
     ui->start(name);
@@ -124,18 +122,15 @@ struct fixture {
   }
 
   void shuttle() {
-    test_support::shuttle(
-        *core, *server, 100, test_support::core_accepts::not_checked,
-        [this](const std::vector<char>& plain) {
-          CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
-          while (auto f = at_server.next())
-            received.push_back(std::move(*f));
-        });
+    test_support::shuttle(*core, *server, 100,
+                          test_support::core_accepts::not_checked);
+    while (auto f = server->next())
+      received.push_back(std::move(*f));
   }
 
   template <class T>
   void send(const T& msg) {
-    test_support::server_send(*server, msg);
+    server->send(msg);
     shuttle();
   }
 

@@ -9,7 +9,7 @@
 #include "client/playback.hpp"
 #include "net/certificate.hpp"
 #include "net/frame.hpp"
-#include "net/tls_channel.hpp"
+#include "net/frame_channel.hpp"
 #include "net/video_messages.hpp"
 #include "tests/scripted_server.hpp"
 #include "tests/temp_dir.hpp"
@@ -24,9 +24,8 @@ namespace {
 struct fixture {
   test_support::temp_dir dir;
   net::tls_context client_ctx = *net::tls_context::client();
-  std::optional<net::tls_channel> server;
+  std::optional<net::frame_channel> server;
   std::unique_ptr<client_core> core;
-  net::frame_decoder at_server{1 << 20};
   std::vector<std::string> printed;
   int lists = 0;
   int finished = 0;
@@ -38,7 +37,7 @@ struct fixture {
     CAF_REQUIRE(creds);
     auto ctx = net::tls_context::server(*creds);
     CAF_REQUIRE(ctx);
-    server.emplace(net::tls_channel::server(*ctx));
+    server.emplace(net::frame_channel::server(*ctx, 1 << 20));
     client_events ev;
     ev.on_error = [](net::errc code, const std::string& text, bool fatal) {
       CAF_FAIL("unexpected error " << net::to_string(code)
@@ -59,18 +58,15 @@ struct fixture {
   }
 
   void shuttle() {
-    test_support::shuttle(
-        *core, *server, 100, test_support::core_accepts::required,
-        [this](const std::vector<char>& plain) {
-          CAF_REQUIRE(at_server.feed(plain.data(), plain.size()));
-        });
+    test_support::shuttle(*core, *server, 100,
+                          test_support::core_accepts::required);
   }
 
   /// Frames the client sent since the last call.
   std::vector<net::frame> sent() {
     shuttle();
     std::vector<net::frame> out;
-    while (auto f = at_server.next())
+    while (auto f = server->next())
       out.push_back(std::move(*f));
     return out;
   }
