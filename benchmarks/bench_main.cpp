@@ -1,5 +1,6 @@
 // chat-bench: drives many simulated clients (the real client library: TLS,
-// framing, protocol) against chat-server and prints what it measured.
+// framing, protocol; for prebuilt envelopes a frame-level client of the
+// bench's own) against chat-server and prints what it measured.
 
 #include <cstdio>
 #include <iostream>
