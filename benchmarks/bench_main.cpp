@@ -1,5 +1,6 @@
 // chat-bench: drives many simulated clients (the real client library: TLS,
-// framing, protocol) against chat-server and prints what it measured.
+// framing, protocol; for prebuilt envelopes a frame-level client of the
+// bench's own) against chat-server and prints what it measured.
 
 #include <cstdio>
 #include <iostream>
@@ -23,8 +24,8 @@ const char* scenarios_help = R"(scenarios:
            --size byte messages at an aggregate --rate SENDs/s, open loop
            (scheduled by time) for --duration s. --envelopes real seals every
            message (client_core::send_text, recipient verifies + decrypts);
-           prebuilt seals once per flow and resends it (client_core::
-           send_envelope; delivery counted at the DELIVER frame). Reports
+           prebuilt seals once per flow and resends it (the bench's frame-
+           level client; delivery counted at the DELIVER frame). Reports
            delivered/s, loss after --drain s, latency p50/p99/p999 (send
            time kept in a FIFO per flow: TCP and the server keep per-pair
            order), server CPU-seconds per million messages, errors.

@@ -34,7 +34,7 @@ size_t index_of(const std::string& name, size_t prefix_len) {
 
 joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
                        const options& o, bool converge, result& r,
-                       const events_for& extra) {
+                       const events_for& extra, engine kind) {
   joined_set js;
   auto t_keys = now_s();
   std::vector<net::identity> ids;
@@ -53,7 +53,8 @@ joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
       r.error(c.name + ": " + why);
   };
   auto check = [&](sim_client& c) {
-    if (!c.converged && c.core && c.core->directory().size() == n) {
+    if (!c.converged && c.has_engine() &&
+        c.with_engine([](auto& e) { return e.directory().size(); }) == n) {
       c.converged = true;
       if (++converged == n)
         js.t_converged = now_s();
@@ -63,6 +64,7 @@ joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
     auto c = std::make_unique<sim_client>();
     c->idx = i;
     c->name = prefix + std::to_string(i);
+    c->kind = kind;
     js.clients.push_back(std::move(c));
   }
   js.t0 = now_s();
@@ -101,14 +103,14 @@ joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
           user_dir(j, l, snap);
       };
       auto user_error = ev.on_error;
-      ev.on_error = [&, user_error, cp = &c](const std::string& text,
-                                             bool fatal) {
-        if (!fatal && r.benign && r.benign(text))
+      ev.on_error = [&, user_error, cp = &c](
+                        net::errc code, const std::string& text, bool fatal) {
+        if (!fatal && r.benign && r.benign(code))
           ++r.benign_count;
         else
           r.error(cp->name + ": " + text);
         if (user_error)
-          user_error(text, fatal);
+          user_error(code, text, fatal);
       };
       ev.on_name_refused = [&, cp = &c](const std::string& why) {
         r.error(cp->name + ": name refused: " + why);
@@ -265,33 +267,36 @@ result run_relay(const options& o, const target& t) {
     t_last = now;
   };
   sim_loop loop{t.host, t.port, t.fingerprint};
-  auto js = connect_all(loop, n, "r", o, true, r, [&](sim_client& c) {
-    client::client_events ev;
-    auto cp = &c;
-    if (prebuilt)
-      ev.on_deliver_raw = [&, cp](const net::deliver& d) {
-        on_delivery(*cp, d.from, nullptr);
-      };
-    else
-      ev.on_message = [&, cp](const std::string& from, const std::string& text,
-                              bool) { on_delivery(*cp, from, &text); };
-    ev.on_warning = [&, cp](const std::string& text) {
-      r.error(cp->name + ": " + text);
-    };
-    return ev;
-  });
+  auto js = connect_all(
+      loop, n, "r", o, true, r,
+      [&](sim_client& c) {
+        client::client_events ev;
+        auto cp = &c;
+        ev.on_message = [&, cp](const std::string& from,
+                                const std::string& text,
+                                bool) { on_delivery(*cp, from, &text); };
+        ev.on_warning = [&, cp](const std::string& text) {
+          r.error(cp->name + ": " + text);
+        };
+        return ev;
+      },
+      prebuilt ? engine::frames : engine::library);
   report_join(js, n, r);
   if (!js.ok)
     return r;
   auto& clients = js.clients;
   auto padding = std::string(o.size, 'x');
   if (prebuilt) {
+    for (auto& c : clients)
+      c->frames->on_deliver = [&, cp = c.get()](const net::deliver& d) {
+        on_delivery(*cp, d.from, nullptr);
+      };
     for (auto& f : flows) {
-      auto& core = *clients[f.from]->core;
+      auto& sender = *clients[f.from]->frames;
       auto& peer = clients[f.to]->name;
-      auto env = net::seal_envelope(core.identity(), core.name(), peer,
-                                    core.directory().at(peer).x25519_key, 1, 0,
-                                    padding);
+      auto env = net::seal_envelope(sender.identity(), sender.name(), peer,
+                                    sender.directory().at(peer).x25519_key, 1,
+                                    0, padding);
       if (!env) {
         r.failures.push_back("cannot seal: " + net::describe(env.error()));
         return r;
@@ -322,7 +327,7 @@ result run_relay(const options& o, const target& t) {
         continue; // counted as an error when it was lost
       f.sent_at.push_back(now);
       if (prebuilt) {
-        c.core->send_envelope(clients[f.to]->name, f.envelope);
+        c.frames->send_envelope(clients[f.to]->name, f.envelope);
       } else {
         text = std::to_string(f.sent) + ' ';
         if (text.size() < o.size)

@@ -35,17 +35,14 @@ result run_churn(const options& o, const target& t) {
   options anchor_opts = o;
   anchor_opts.quiet = true;
   auto anchor_set =
-      connect_all(loop, 1, "anchor", anchor_opts, true, r, [&](sim_client&) {
-        client::client_events ev;
-        ev.on_deliver_raw = [&](const net::deliver& d) {
-          ++received[d.from];
-          ++delivered;
-        };
-        return ev;
-      });
+      connect_all(loop, 1, "anchor", anchor_opts, true, r, {}, engine::frames);
   if (!anchor_set.ok)
     return r;
   auto& anchor = *anchor_set.clients[0];
+  anchor.frames->on_deliver = [&](const net::deliver& d) {
+    ++received[d.from];
+    ++delivered;
+  };
   auto settle_until = now_s() + 1;
   while (now_s() < settle_until)
     loop.poll(10);
@@ -86,7 +83,7 @@ result run_churn(const options& o, const target& t) {
       }
       cp->st = stage::sent;
     };
-    ev.on_error = [&, cp](const std::string& text, bool) {
+    ev.on_error = [&, cp](net::errc, const std::string& text, bool) {
       r.error(cp->c.name + ": " + text);
     };
     ev.on_name_refused = [&, cp](const std::string& why) {
@@ -169,7 +166,7 @@ result run_churn(const options& o, const target& t) {
   auto lat = join_ms;
   r.figures["join_ms_p50"] = round2(percentile(lat, 0.5));
   r.figures["join_ms_p99"] = round2(percentile(lat, 0.99));
-  auto dir = anchor.core->directory().size();
+  auto dir = anchor.frames->directory().size();
   r.figures["anchor_directory_after"] = dir;
   if (dir != 1)
     r.failures.push_back("directory still lists " + std::to_string(dir - 1) +

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "benchmarks/sim_loop.hpp"
+#include "net/error.hpp"
 
 namespace bench {
 
@@ -52,8 +53,9 @@ struct result {
   uint64_t errors = 0;
   std::vector<std::string> failures; ///< convergence failures etc.
   std::vector<std::string> error_samples;
-  /// Server ERRORs that are a known, harmless race (counted apart).
-  std::function<bool(const std::string&)> benign;
+  /// Codes of non-fatal server ERRORs that are a known, harmless race
+  /// (counted apart).
+  std::function<bool(net::errc)> benign;
   uint64_t benign_count = 0;
   void error(const std::string& what) {
     ++errors;
@@ -73,12 +75,13 @@ struct joined_set {
 /// Per-client callbacks a scenario adds to the connect phase's own.
 using events_for = std::function<client::client_events(sim_client&)>;
 
-/// Connects `n` clients named prefix0..n-1 (bounded handshakes in flight)
-/// and waits until all joined and, if `converge`, every directory lists
-/// all n.
+/// Connects `n` clients named prefix0..n-1 running `kind` (bounded
+/// handshakes in flight) and waits until all joined and, if `converge`,
+/// every directory lists all n.
 joined_set connect_all(sim_loop& loop, size_t n, const std::string& prefix,
                        const options& o, bool converge, result& r,
-                       const events_for& extra = {});
+                       const events_for& extra = {},
+                       engine kind = engine::library);
 
 result run_connect(const options& o, const target& t);
 result run_relay(const options& o, const target& t);

@@ -64,11 +64,19 @@ bool sim_loop::open(sim_client& c, client::client_events ev, net::identity id) {
     c.fd = -1;
     return false;
   }
-  c.core = std::make_unique<client::client_core>(
-      tls_, fingerprint_, std::move(id), nullptr, std::move(ev));
-  c.core->start();
-  c.core->choose_name(c.name);
-  c.core->take_output(c.out);
+  c.core.reset();
+  c.frames.reset();
+  if (c.kind == engine::frames)
+    c.frames = std::make_unique<frame_client>(tls_, fingerprint_, std::move(id),
+                                              std::move(ev));
+  else
+    c.core = std::make_unique<client::client_core>(
+        tls_, fingerprint_, std::move(id), nullptr, std::move(ev));
+  c.with_engine([&](auto& e) {
+    e.start();
+    e.choose_name(c.name);
+    e.take_output(c.out);
+  });
   epoll_event e{};
   e.events = EPOLLIN | EPOLLOUT;
   e.data.ptr = &c;
@@ -92,8 +100,8 @@ void sim_loop::update_interest(sim_client& c) {
 void sim_loop::flush(sim_client& c) {
   if (c.closed)
     return;
-  if (c.core)
-    c.core->take_output(c.out);
+  if (c.has_engine())
+    c.with_engine([&](auto& e) { e.take_output(c.out); });
   if (!c.connected)
     return;
   while (c.out_off < c.out.size()) {
@@ -121,7 +129,7 @@ void sim_loop::leave(sim_client& c) {
   if (c.closed || c.leaving)
     return;
   c.leaving = true;
-  c.core->quit();
+  c.with_engine([](auto& e) { e.quit(); });
   flush(c);
 }
 
@@ -160,7 +168,10 @@ void sim_loop::handle(sim_client& c, uint32_t events) {
       if (n > 0) {
         if (c.leaving)
           continue; // nothing more to learn; wait for EOF
-        if (!c.core->on_bytes(buf_.data(), static_cast<size_t>(n))) {
+        auto more = c.with_engine([&](auto& e) {
+          return e.on_bytes(buf_.data(), static_cast<size_t>(n));
+        });
+        if (!more) {
           flush(c);
           return finish(c, "connection finished by the protocol", c.leaving);
         }

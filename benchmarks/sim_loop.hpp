@@ -1,7 +1,9 @@
 #pragma once
 
-// Many simulated clients in one thread: each is a real client::client_core
-// (TLS, framing, protocol) on a non-blocking socket, all driven by epoll.
+// Many simulated clients in one thread, each on a non-blocking socket, all
+// driven by epoll. A client runs the client library (client::client_core:
+// TLS, framing, protocol, envelopes) or, where a scenario measures routing
+// alone, the bench's frame-level client (benchmarks/frame_client.hpp).
 
 #include <cstdint>
 #include <functional>
@@ -10,10 +12,17 @@
 #include <string>
 #include <vector>
 
+#include "benchmarks/frame_client.hpp"
 #include "client/client_core.hpp"
 #include "net/tls_channel.hpp"
 
 namespace bench {
+
+/// Which protocol engine a simulated client runs.
+enum class engine {
+  library, ///< client::client_core: seals, verifies and opens envelopes
+  frames,  ///< bench::frame_client: prebuilt envelopes, DELIVERs counted
+};
 
 /// One simulated client: socket, protocol engine, unsent bytes.
 struct sim_client {
@@ -27,10 +36,22 @@ struct sim_client {
   bool converged = false;
   double t_start = 0;   ///< connect() called
   double t_welcome = 0; ///< on_welcome
-  std::unique_ptr<client::client_core> core;
+  engine kind = engine::library;             ///< which engine open() starts
+  std::unique_ptr<client::client_core> core; ///< engine::library
+  std::unique_ptr<frame_client> frames;      ///< engine::frames
   std::vector<char> out;
   size_t out_off = 0;
   bool out_armed = false; ///< EPOLLOUT registered
+
+  bool has_engine() const {
+    return core || frames;
+  }
+
+  /// `f(engine)` with the engine this client runs (has_engine() first).
+  template <class F>
+  decltype(auto) with_engine(F&& f) {
+    return core ? f(*core) : f(*frames);
+  }
 };
 
 class sim_loop {
@@ -39,7 +60,8 @@ public:
   ~sim_loop();
 
   /// Opens the connection of `c` (non-blocking connect, TLS start, HELLO
-  /// queued as `c.name`); false when no socket could be made.
+  /// queued as `c.name`) with a fresh engine of `c.kind`; false when no
+  /// socket could be made.
   bool open(sim_client& c, client::client_events ev, net::identity id);
 
   /// Moves the core's pending output to the socket.

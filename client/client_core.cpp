@@ -2,8 +2,8 @@
 
 #include <chrono>
 
-#include "net/crypto.hpp"
 #include "net/error.hpp"
+#include "net/frame_dispatch.hpp"
 #include "net/unicode.hpp"
 #include "net/utf8.hpp"
 
@@ -22,11 +22,11 @@ uint64_t now_ms() {
 client_core::client_core(net::tls_context ctx, std::string expected_fingerprint,
                          net::identity id, trust_store* trust,
                          client_events events, uint32_t max_frame_size)
-    : tls_(net::tls_channel::client(ctx, std::move(expected_fingerprint))),
+    : channel_(net::frame_channel::client(ctx, std::move(expected_fingerprint),
+                                          max_frame_size)),
       id_(std::move(id)),
       trust_(trust),
-      ev_(std::move(events)),
-      decoder_(std::max(max_frame_size, max_server_frame_size)) {
+      ev_(std::move(events)) {
   // Counters only grow, across restarts too: start from the clock (us).
   using namespace std::chrono;
   counter_ = duration_cast<microseconds>(system_clock::now().time_since_epoch())
@@ -34,14 +34,14 @@ client_core::client_core(net::tls_context ctx, std::string expected_fingerprint,
 }
 
 void client_core::start() {
-  tls_.start();
+  channel_.start();
 }
 
 void client_core::choose_name(const std::string& name) {
   // The server refuses a name that is not in NFC (it cannot normalize a
   // signed name): typed "Jose" + U+0301 goes out as "José".
   name_ = net::to_nfc(name);
-  if (tls_.handshake_done())
+  if (channel_.established())
     send_hello();
   else
     hello_pending_ = true;
@@ -57,18 +57,14 @@ void client_core::maybe_welcome() {
 
 void client_core::send_hello() {
   hello_pending_ = false;
-  auto binding = tls_.export_keying_material(net::channel_binding_label, 32);
+  auto binding = channel_.channel_binding(net::channel_binding_label, 32);
   if (!binding)
     return fail("TLS channel binding unavailable", net::errc::tls);
-  auto transcript = net::hello_transcript(
-      net::protocol_version, name_, id_.x25519_pub, id_.ed25519_pub, *binding);
-  auto proof =
-      net::ed25519_sign(id_.ed25519_priv, transcript.data(), transcript.size());
-  if (!proof)
-    return fail("cannot sign HELLO: " + net::describe(proof.error()),
-                net::code_of(proof.error()));
-  send_frame(net::hello{net::protocol_version, name_, id_.x25519_pub,
-                        id_.ed25519_pub, *proof});
+  auto hello = net::signed_hello(id_, name_, *binding);
+  if (!hello)
+    return fail("cannot sign HELLO: " + net::describe(hello.error()),
+                net::code_of(hello.error()));
+  send_frame(*hello);
 }
 
 void client_core::fail(const std::string& text, net::errc code) {
@@ -82,32 +78,32 @@ void client_core::fail(const std::string& text, net::errc code) {
 bool client_core::on_bytes(const char* data, size_t size) {
   if (finished_)
     return false;
-  bool was_done = tls_.handshake_done();
-  bool ok = tls_.feed(data, size);
-  if (!ok || tls_.failed()) {
-    fail("secure connection failed: " + net::describe(tls_.error()),
-         net::code_of(tls_.error()));
+  bool was_established = channel_.established();
+  channel_.feed(data, size);
+  if (channel_.transport_failed()) {
+    auto err = channel_.error();
+    fail("secure connection failed: " + net::describe(err), net::code_of(err));
     return false;
   }
-  if (!was_done && tls_.handshake_done()) {
-    server_fp_ = tls_.peer_fingerprint();
+  if (!was_established && channel_.established()) {
+    server_fp_ = channel_.peer_fingerprint();
     if (ev_.on_connected)
       ev_.on_connected(server_fp_);
     if (hello_pending_)
       send_hello();
   }
-  std::vector<char> plain;
-  tls_.read_plaintext(plain);
-  if (!plain.empty() && !decoder_.feed(plain.data(), plain.size())) {
-    fail("malformed data from server: " + decoder_.error());
-    return false;
-  }
-  while (auto f = decoder_.next()) {
+  // Frames complete before a malformed one still count, as on the server:
+  // an ERROR that explains the rest, say.
+  while (auto f = channel_.next()) {
     handle_frame(*f);
     if (finished_)
       return false;
   }
-  if (tls_.peer_closed() && !finished_) {
+  if (channel_.failed()) {
+    fail("bad data from the server: " + net::describe(channel_.error()));
+    return false;
+  }
+  if (channel_.peer_closed() && !finished_) {
     finished_ = true;
     if (ev_.on_error)
       ev_.on_error(net::errc::io, "server closed the connection", true);
@@ -116,125 +112,144 @@ bool client_core::on_bytes(const char* data, size_t size) {
 }
 
 void client_core::take_output(std::vector<char>& out) {
-  tls_.take_output(out);
+  channel_.take_output(out);
 }
 
 bool client_core::has_output() const {
-  return tls_.has_output();
+  return channel_.has_output();
 }
 
-void client_core::write_plain(const char* data, size_t size) {
-  tls_.write(data, size);
-}
+/// Handles each type of net::server_frames once decoded.
+struct client_core::frame_handler {
+  client_core& core;
+  const net::frame& raw; ///< for the player, which decodes its own frames
+
+  void operator()(const net::welcome& msg) {
+    core.welcomed_ = true;
+    core.name_ = msg.name;
+    core.maybe_welcome();
+  }
+
+  void operator()(const net::error_frame& msg) {
+    auto code = static_cast<net::errc>(msg.code);
+    core.last_error_ = code;
+    auto& ev = core.ev_;
+    if (!core.joined_ && !msg.fatal &&
+        (code == net::errc::name_taken || code == net::errc::bad_name)) {
+      if (ev.on_name_refused)
+        ev.on_name_refused(msg.text);
+      return;
+    }
+    if (msg.fatal)
+      core.finished_ = true;
+    if (ev.on_error)
+      ev.on_error(code, msg.text, msg.fatal);
+  }
+
+  void operator()(const net::directory& msg) {
+    core.apply_directory(msg);
+  }
+
+  void operator()(const net::deliver& msg) {
+    core.open_delivery(msg);
+  }
+
+  void operator()(const net::pong&) {
+    // nop
+  }
+
+  void operator()(const net::video_list&) {
+    other();
+  }
+
+  void operator()(const net::play_started&) {
+    other();
+  }
+
+  void operator()(const net::video_end&) {
+    other();
+  }
+
+  void other() {
+    if (core.ev_.on_other_frame)
+      core.ev_.on_other_frame(raw);
+  }
+};
 
 void client_core::handle_frame(const net::frame& f) {
-  switch (f.type) {
-  case net::welcome::wire_type: {
-    auto w = net::decode_payload<net::welcome>(f);
-    if (!w)
-      return fail("malformed WELCOME");
-    welcomed_ = true;
-    name_ = w->name;
-    return maybe_welcome();
-  }
-  case net::error_frame::wire_type: {
-    auto e = net::decode_payload<net::error_frame>(f);
-    if (!e)
-      return fail("malformed ERROR frame");
-    auto code = static_cast<net::errc>(e->code);
-    last_error_ = code;
-    if (!joined_ && !e->fatal &&
-        (code == net::errc::name_taken || code == net::errc::bad_name)) {
-      if (ev_.on_name_refused)
-        ev_.on_name_refused(e->text);
-      return;
-    }
-    if (e->fatal)
-      finished_ = true;
-    if (ev_.on_error)
-      ev_.on_error(code, e->text, e->fatal);
-    return;
-  }
-  case net::directory::wire_type: {
-    auto d = net::decode_payload<net::directory>(f);
-    if (!d)
-      return fail("malformed DIRECTORY frame");
-    return apply_directory(*d);
-  }
-  case net::deliver::wire_type: {
-    auto d = net::decode_payload<net::deliver>(f);
-    if (!d)
-      return fail("malformed DELIVER frame");
-    if (ev_.on_deliver_raw)
-      return ev_.on_deliver_raw(*d);
-    auto i = directory_.find(d->from);
-    if (i == directory_.end()) {
-      if (ev_.on_warning)
-        ev_.on_warning("dropped a message from '" + d->from +
-                       "': not in the directory");
-      return;
-    }
-    // The windowed, persistent replay_store decides below; the per-call
-    // guard only satisfies open_envelope's strict in-memory check.
-    net::replay_guard unused;
-    auto opened = net::open_envelope(id_, name_, d->envelope, d->from,
-                                     i->second.ed25519_key, unused);
-    if (!opened) {
-      if (ev_.on_warning)
-        ev_.on_warning("REJECTED a message claiming to be from '" + d->from +
-                       "': " + net::describe(opened.error()));
-      return;
-    }
-    if (!is_valid_peer_name(opened->sender)) {
-      if (ev_.on_warning)
-        ev_.on_warning("REJECTED a message from an invalid sender name");
-      return;
-    }
-    switch (replay_->check(opened->sender, opened->counter)) {
-    case replay_store::verdict::fresh:
-      break;
-    case replay_store::verdict::duplicate:
-      if (ev_.on_warning)
-        ev_.on_warning("REJECTED a replayed message from '" + d->from +
-                       "' (counter " + std::to_string(opened->counter) +
-                       "): it was already shown");
-      return;
-    case replay_store::verdict::too_old:
-      if (ev_.on_warning)
-        ev_.on_warning("REJECTED a message from '" + d->from + "' (counter " +
-                       std::to_string(opened->counter) +
-                       "): older than the replay window, cannot tell it "
-                       "from a replay");
-      return;
-    }
-    if (auto err = replay_->accept(opened->sender, opened->counter))
-      if (ev_.on_warning)
-        ev_.on_warning(net::describe(err));
-    if (!net::is_valid_utf8(opened->text)) {
-      if (ev_.on_warning)
-        ev_.on_warning("dropped a message from '" + d->from +
-                       "': not valid UTF-8");
-      return;
-    }
-    auto now = now_ms();
-    auto skew = now > opened->timestamp_ms ? now - opened->timestamp_ms
-                                           : opened->timestamp_ms - now;
-    if (skew > timestamp_window_ms_ && ev_.on_warning)
-      ev_.on_warning(
-          "the next message from '" + d->from + "' is dated " +
-          std::to_string(skew / 1000) + " s " +
-          (now > opened->timestamp_ms ? "in the past" : "in the future") +
-          ": a delayed replay, or a wrong clock");
-    if (ev_.on_message)
-      ev_.on_message(d->from, opened->text, blocked_.count(d->from) == 0);
-    return;
-  }
-  case net::pong::wire_type:
-    return;
-  default:
+  // Not in net::server_frames: the player decodes video frames without a
+  // copy of the image (net/video_messages.hpp).
+  if (f.type == net::video_frame::wire_type) {
     if (ev_.on_other_frame)
       ev_.on_other_frame(f);
+    return;
   }
+  if (auto err =
+          net::dispatch(net::server_frames{}, f, frame_handler{*this, f}))
+    fail("bad data from the server: " + net::describe(err));
+}
+
+void client_core::open_delivery(const net::deliver& d) {
+  auto i = directory_.find(d.from);
+  if (i == directory_.end()) {
+    if (ev_.on_warning)
+      ev_.on_warning("dropped a message from '" + d.from +
+                     "': not in the directory");
+    return;
+  }
+  // The windowed, persistent replay_store decides below; the per-call
+  // guard only satisfies open_envelope's strict in-memory check.
+  net::replay_guard unused;
+  auto opened = net::open_envelope(id_, name_, d.envelope, d.from,
+                                   i->second.ed25519_key, unused);
+  if (!opened) {
+    if (ev_.on_warning)
+      ev_.on_warning("REJECTED a message claiming to be from '" + d.from +
+                     "': " + net::describe(opened.error()));
+    return;
+  }
+  if (!is_valid_peer_name(opened->sender)) {
+    if (ev_.on_warning)
+      ev_.on_warning("REJECTED a message from an invalid sender name");
+    return;
+  }
+  switch (replay_->check(opened->sender, opened->counter)) {
+  case replay_store::verdict::fresh:
+    break;
+  case replay_store::verdict::duplicate:
+    if (ev_.on_warning)
+      ev_.on_warning("REJECTED a replayed message from '" + d.from +
+                     "' (counter " + std::to_string(opened->counter) +
+                     "): it was already shown");
+    return;
+  case replay_store::verdict::too_old:
+    if (ev_.on_warning)
+      ev_.on_warning("REJECTED a message from '" + d.from + "' (counter " +
+                     std::to_string(opened->counter) +
+                     "): older than the replay window, cannot tell it "
+                     "from a replay");
+    return;
+  }
+  if (auto err = replay_->accept(opened->sender, opened->counter))
+    if (ev_.on_warning)
+      ev_.on_warning(net::describe(err));
+  if (!net::is_valid_utf8(opened->text)) {
+    if (ev_.on_warning)
+      ev_.on_warning("dropped a message from '" + d.from +
+                     "': not valid UTF-8");
+    return;
+  }
+  auto now = now_ms();
+  auto skew = now > opened->timestamp_ms ? now - opened->timestamp_ms
+                                         : opened->timestamp_ms - now;
+  if (skew > timestamp_window_ms_ && ev_.on_warning)
+    ev_.on_warning(
+        "the next message from '" + d.from + "' is dated " +
+        std::to_string(skew / 1000) + " s " +
+        (now > opened->timestamp_ms ? "in the past" : "in the future") +
+        ": a delayed replay, or a wrong clock");
+  if (ev_.on_message)
+    ev_.on_message(d.from, opened->text, blocked_.count(d.from) == 0);
 }
 
 void client_core::apply_directory(const net::directory& d) {
@@ -337,21 +352,17 @@ send_report client_core::send_text(const std::vector<std::string>& to,
       report.refused.emplace_back(peer, net::describe(env.error()));
       continue;
     }
-    send_envelope(peer, std::move(*env));
+    send_frame(net::send_message{next_id_++, peer, std::move(*env)});
     report.sent.push_back(peer);
   }
   return report;
-}
-
-void client_core::send_envelope(const std::string& to, net::bytes envelope) {
-  send_frame(net::send_message{next_id_++, to, std::move(envelope)});
 }
 
 void client_core::quit() {
   if (finished_)
     return;
   send_frame(net::quit{});
-  tls_.close();
+  channel_.close();
   finished_ = true;
 }
 

@@ -1,9 +1,11 @@
 #pragma once
 
 // The client protocol engine, sans I/O: feed it bytes from the socket, take
-// bytes to write; it runs TLS, HELLO, the directory cache, key pinning and
-// end-to-end envelopes, and reports what happened through `client_events`.
-// The console client and chat-bench drive it with their own sockets.
+// bytes to write. The bytes go through a net::frame_channel (TLS with the
+// server's pin, framing); above it the core runs HELLO, the directory
+// cache, key pinning and end-to-end envelopes, and reports what happened
+// through `client_events`. The console client and chat-bench drive it with
+// their own sockets.
 
 #include <cstdint>
 #include <functional>
@@ -11,16 +13,15 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "client/replay_store.hpp"
 #include "client/trust_store.hpp"
 #include "net/envelope.hpp"
 #include "net/frame.hpp"
+#include "net/frame_channel.hpp"
 #include "net/identity.hpp"
 #include "net/messages.hpp"
-#include "net/tls_channel.hpp"
 
 namespace client {
 
@@ -29,52 +30,8 @@ namespace client {
 /// not the pinned one, errc::tls, errc::protocol for malformed frames), the
 /// server's or the core's words, and whether the connection is over. Decide
 /// by the code; the text is for people.
-class error_handler {
-public:
-  using signature = void(net::errc code, const std::string& text, bool fatal);
-
-  error_handler() = default;
-
-  template <class F,
-            std::enable_if_t<std::is_invocable_v<F&, net::errc,
-                                                 const std::string&, bool>,
-                             int> = 0>
-  error_handler(F f) : fn_(std::move(f)) {
-    // nop
-  }
-
-  // Transitional: chat-bench's handlers still take (text, fatal); they get
-  // no code. Remove once benchmarks/ passes the code through.
-  template <class F,
-            std::enable_if_t<!std::is_invocable_v<F&, net::errc,
-                                                  const std::string&, bool>
-                               && std::is_invocable_v<F&, const std::string&,
-                                                      bool>,
-                             long> = 0>
-  error_handler(F f)
-      : fn_([f = std::move(f)](net::errc, const std::string& text,
-                               bool fatal) mutable { f(text, fatal); }) {
-    // nop
-  }
-
-  explicit operator bool() const {
-    return static_cast<bool>(fn_);
-  }
-
-  void operator()(net::errc code, const std::string& text, bool fatal) const {
-    fn_(code, text, fatal);
-  }
-
-  // Transitional, for a chat-bench wrapper that forwards (text, fatal): the
-  // code is lost there, so this passes errc::protocol (as net::code_of does
-  // for an error it cannot read).
-  void operator()(const std::string& text, bool fatal) const {
-    fn_(net::errc::protocol, text, fatal);
-  }
-
-private:
-  std::function<signature> fn_;
-};
+using error_handler =
+    std::function<void(net::errc code, const std::string& text, bool fatal)>;
 
 /// Callbacks for everything a user interface shows. Any may be empty.
 struct client_events {
@@ -92,11 +49,6 @@ struct client_events {
       on_message;
   /// Frames the core does not handle itself (video).
   std::function<void(const net::frame&)> on_other_frame;
-  /// chat-bench only: when set, a decoded DELIVER is handed here instead of
-  /// being verified and decrypted (pre-sealed envelopes are replays by
-  /// design, so the bench counts routing at the frame level). Leave empty
-  /// in a real client: nothing is verified on this path.
-  std::function<void(const net::deliver&)> on_deliver_raw;
 };
 
 /// Outcome of send_text: who got an envelope and who did not, and why.
@@ -108,15 +60,23 @@ struct send_report {
 /// Default for client_core::set_timestamp_window: 5 minutes, as Kerberos.
 constexpr uint64_t default_timestamp_window_ms = 5 * 60 * 1000;
 
-/// Largest frame accepted from the server (a 1080p video frame is a few
-/// hundred KiB; this bounds what a hostile server can make us buffer).
+/// Default limit for one frame from the server (type + payload). The
+/// server's `max-frame-size` bounds what it accepts, not what it sends: a
+/// directory snapshot grows with the room (76 bytes plus the name per
+/// member: 1.1 MB for 10,000 members with 32-byte names, 11 MB with
+/// 1024-byte names) and a video frame with its JPEG (a few hundred KiB at
+/// 1080p). Repeating the server's 131072 would drop a client out of a room
+/// of some 1,200; 16 MiB holds all of that and still bounds what a hostile
+/// server can make us buffer.
 constexpr uint32_t max_server_frame_size = 16 << 20;
 
 class client_core {
 public:
+  /// A frame from the server larger than `max_frame_size` ends the
+  /// connection (errc::protocol).
   client_core(net::tls_context ctx, std::string expected_fingerprint,
               net::identity id, trust_store* trust, client_events events,
-              uint32_t max_frame_size = 131072);
+              uint32_t max_frame_size = max_server_frame_size);
 
   /// Starts the TLS handshake.
   void start();
@@ -134,8 +94,8 @@ public:
   bool has_output() const;
 
   /// Seals one envelope per recipient; `{"all"}` means everyone else online.
-  send_report send_text(const std::vector<std::string>& to,
-                        const std::string& text);
+  [[nodiscard]] send_report send_text(const std::vector<std::string>& to,
+                                      const std::string& text);
 
   /// Sends QUIT and closes TLS.
   void quit();
@@ -143,12 +103,8 @@ public:
   /// Encodes any frame (video requests) to the server.
   template <class T>
   void send_frame(const T& msg) {
-    auto buf = net::encode_frame(msg);
-    write_plain(buf.data(), buf.size());
+    channel_.send(msg);
   }
-
-  /// Sends a pre-sealed envelope (chat-bench measures the server alone).
-  void send_envelope(const std::string& to, net::bytes envelope);
 
   /// The user accepted the changed key of `peer`: pin it and unblock. False
   /// when `peer` is unknown or the pin could not be saved (reported through
@@ -202,18 +158,18 @@ public:
   std::string safety_number_with(const std::string& peer) const;
 
 private:
-  void write_plain(const char* data, size_t size);
   void send_hello();
   void maybe_welcome();
+  struct frame_handler;
   void handle_frame(const net::frame& f);
+  void open_delivery(const net::deliver& d);
   void apply_directory(const net::directory& d);
   void fail(const std::string& text, net::errc code = net::errc::protocol);
 
-  net::tls_channel tls_;
+  net::frame_channel channel_;
   net::identity id_;
   trust_store* trust_;
   client_events ev_;
-  net::frame_decoder decoder_;
   replay_store memory_replay_;
   replay_store* replay_ = &memory_replay_;
   uint64_t timestamp_window_ms_ = default_timestamp_window_ms;

@@ -25,8 +25,9 @@ public:
 
   /// Compares `fingerprint` with the one pinned for `host_port`; on
   /// mismatch `*pinned` receives the pinned value.
-  verdict check(const std::string& host_port, const std::string& fingerprint,
-                std::string* pinned = nullptr) const;
+  [[nodiscard]] verdict check(const std::string& host_port,
+                              const std::string& fingerprint,
+                              std::string* pinned = nullptr) const;
 
   /// Pins (or re-pins) `host_port` and rewrites the file atomically.
   [[nodiscard]] caf::error pin(const std::string& host_port,

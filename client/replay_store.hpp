@@ -43,7 +43,8 @@ public:
   open(const std::string& path, size_t window = default_replay_window);
 
   /// How `counter` from `sender` relates to what was accepted.
-  verdict check(const std::string& sender, uint64_t counter) const;
+  [[nodiscard]] verdict check(const std::string& sender,
+                              uint64_t counter) const;
 
   /// Records `counter` as accepted (check() first) and persists it: one
   /// append and one sync. errc::bad_name (nothing recorded) for a sender

@@ -2,7 +2,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -70,10 +69,6 @@ bool tcp_socket::write_all(const char* data, size_t size) {
     size -= static_cast<size_t>(n);
   }
   return true;
-}
-
-void tcp_socket::set_nonblocking() {
-  ::fcntl(fd_, F_SETFL, ::fcntl(fd_, F_GETFL) | O_NONBLOCK);
 }
 
 } // namespace client

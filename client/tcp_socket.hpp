@@ -33,9 +33,6 @@ public:
   /// Writes everything (blocking). False when the peer is gone.
   [[nodiscard]] bool write_all(const char* data, size_t size);
 
-  /// Switches to non-blocking mode (chat-bench).
-  void set_nonblocking();
-
 private:
   int fd_ = -1;
 };

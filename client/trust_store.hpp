@@ -49,8 +49,8 @@ public:
   [[nodiscard]] static net::result<trust_store> open(const std::string& path);
 
   /// Compares `name`'s keys with the remembered ones.
-  verdict check(const std::string& name, const net::bytes& x25519,
-                const net::bytes& ed25519) const;
+  [[nodiscard]] verdict check(const std::string& name, const net::bytes& x25519,
+                              const net::bytes& ed25519) const;
 
   /// One peer's keys to pin.
   struct pin {

@@ -80,7 +80,7 @@ public:
 
   /// What failed: errc::tls or errc::pin_mismatch (the secure layer; the
   /// peer cannot be told) or errc::protocol (a malformed frame stream).
-  caf::error error() const;
+  [[nodiscard]] caf::error error() const;
 
   /// Whether the failure is in the secure layer (no frame can reach the
   /// peer any more).
@@ -97,7 +97,8 @@ public:
 
   /// RFC 8446 exporter output bound to this connection; a plain channel has
   /// no secure layer and yields an empty binding.
-  result<bytes> channel_binding(const std::string& label, size_t len) const;
+  [[nodiscard]] result<bytes> channel_binding(const std::string& label,
+                                              size_t len) const;
 
   /// Changes the limit for frames whose header has not arrived yet.
   void max_frame_size(uint32_t n) {

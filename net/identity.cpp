@@ -157,6 +157,18 @@ result<identity> load_or_create_identity(const std::string& path,
   return make_error(errc::io, "cannot load or create " + path);
 }
 
+result<hello> signed_hello(const identity& id, const std::string& name,
+                           const bytes& channel_binding) {
+  auto transcript = hello_transcript(protocol_version, name, id.x25519_pub,
+                                     id.ed25519_pub, channel_binding);
+  auto proof =
+      ed25519_sign(id.ed25519_priv, transcript.data(), transcript.size());
+  if (!proof)
+    return std::move(proof.error());
+  return hello{protocol_version, name, id.x25519_pub, id.ed25519_pub,
+               std::move(*proof)};
+}
+
 std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub) {
   bytes in = ed25519_pub;
   in.insert(in.end(), x25519_pub.begin(), x25519_pub.end());

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "net/error.hpp"
+#include "net/messages.hpp"
 #include "net/wire.hpp"
 
 namespace net {
@@ -39,6 +40,13 @@ struct public_identity {
 
 /// Parses what `identity_to_pem` writes; errc::bad_key on anything else.
 [[nodiscard]] result<identity> identity_from_pem(const std::string& pem);
+
+/// HELLO for `id` joining as `name`, its proof signed over this
+/// connection's `channel_binding` (the TLS exporter with
+/// channel_binding_label, 32 bytes), so it cannot be replayed elsewhere.
+[[nodiscard]] result<hello> signed_hello(const identity& id,
+                                         const std::string& name,
+                                         const bytes& channel_binding);
 
 /// First 16 bytes of SHA-256(ed25519 || x25519) as "abcd 0123 ..." (8 groups).
 std::string key_fingerprint(const bytes& x25519_pub, const bytes& ed25519_pub);

@@ -63,7 +63,8 @@ struct fixture {
   }
 
   // Reconnect or restart: everything in memory is rebuilt from `home`.
-  void connect(size_t room_size = 0) {
+  void connect(size_t room_size = 0,
+               uint32_t max_frame_size = max_server_frame_size) {
     s.reset();
     s = std::make_unique<session>(
         session{{}, {}, {}, test_support::scripted_server(server_ctx), {}});
@@ -88,7 +89,7 @@ struct fixture {
       errors.emplace_back(code, fatal);
     };
     s->core = std::make_unique<client_core>(client_ctx, "", bob, &*s->trust,
-                                            std::move(ev));
+                                            std::move(ev), max_frame_size);
     s->core->set_replay_store(&*s->replay);
     s->core->start();
     s->core->choose_name("bob");
@@ -116,6 +117,24 @@ struct fixture {
   void send(const T& msg) {
     s->server.send(msg);
     shuttle();
+  }
+
+  /// Has the server send `bytes` inside TLS, as they are; the core may
+  /// refuse them.
+  void send_raw(const std::vector<char>& bytes) {
+    s->server.send_encoded(bytes.data(), bytes.size());
+    test_support::shuttle(*s->core, s->server, 1000,
+                          test_support::core_accepts::not_checked,
+                          s->at_server);
+  }
+
+  /// A directory delta of `n` new peers.
+  net::directory crowd(size_t n) {
+    net::directory d;
+    for (size_t i = 0; i < n; ++i)
+      d.joined.push_back(
+          {"crowd-" + std::to_string(i), alice.x25519_pub, alice.ed25519_pub});
+    return d;
   }
 
   net::bytes seal(uint64_t counter, const std::string& text,
@@ -257,6 +276,48 @@ CAF_TEST(an ERROR frame reaches on_error with its code) {
                   std::string{"unknown_peer"});
   CAF_CHECK(!errors[0].second);
   CAF_CHECK(s->core->joined());
+}
+
+CAF_TEST(the frame limit is set by the constructor and by default above the
+             server limit) {
+  // 2,000 members do not fit the server's own 131072-byte frames.
+  auto big = net::encode_frame(crowd(2000));
+  CAF_REQUIRE_GREATER(big.size(), 131072u + 4);
+  connect();
+  send(crowd(2000));
+  CAF_CHECK_EQUAL(s->core->directory().size(), 2002u);
+  errors_expected = true;
+  connect(0, 4096);
+  send_raw(big);
+  CAF_REQUIRE_EQUAL(errors.size(), 1u);
+  CAF_CHECK_EQUAL(net::to_string(errors[0].first), std::string{"protocol"});
+  CAF_CHECK(errors[0].second);
+  CAF_CHECK(s->core->finished());
+  CAF_CHECK_EQUAL(s->core->directory().size(), 2u);
+}
+
+CAF_TEST(a frame of an unknown type from the server is a protocol error) {
+  errors_expected = true;
+  connect();
+  send_raw({0, 0, 0, 1, 0x7e});
+  CAF_REQUIRE_EQUAL(errors.size(), 1u);
+  CAF_CHECK_EQUAL(net::to_string(errors[0].first), std::string{"protocol"});
+  CAF_CHECK(errors[0].second);
+  CAF_CHECK(s->core->finished());
+}
+
+CAF_TEST(frames before a malformed stream still count) {
+  errors_expected = true;
+  connect();
+  auto bytes = net::encode_frame(net::error_frame{
+      static_cast<uint8_t>(net::errc::unknown_peer), 7, false, "not online"});
+  bytes.insert(bytes.end(), {0, 0, 0, 0, 0}); // a frame of length 0
+  send_raw(bytes);
+  CAF_REQUIRE_EQUAL(errors.size(), 2u);
+  CAF_CHECK_EQUAL(net::to_string(errors[0].first), std::string{"unknown_peer"});
+  CAF_CHECK(!errors[0].second);
+  CAF_CHECK_EQUAL(net::to_string(errors[1].first), std::string{"protocol"});
+  CAF_CHECK(errors[1].second);
 }
 
 CAF_TEST_FIXTURE_SCOPE_END()

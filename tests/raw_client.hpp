@@ -18,7 +18,6 @@
 #include <caf/test/unit_test.hpp>
 
 #include "client/tcp_socket.hpp"
-#include "net/crypto.hpp"
 #include "net/frame.hpp"
 #include "net/frame_channel.hpp"
 #include "net/identity.hpp"
@@ -114,12 +113,9 @@ public:
   net::hello make_hello(const std::string& name) {
     auto binding = ch_->channel_binding(net::channel_binding_label, 32);
     CAF_REQUIRE(binding);
-    net::hello h{
-        net::protocol_version, name, id_.x25519_pub, id_.ed25519_pub, {}};
-    auto t = net::hello_transcript(h.version, name, h.x25519_key, h.ed25519_key,
-                                   *binding);
-    h.proof = *net::ed25519_sign(id_.ed25519_priv, t.data(), t.size());
-    return h;
+    auto h = net::signed_hello(id_, name, *binding);
+    CAF_REQUIRE(h);
+    return std::move(*h);
   }
 
   /// TLS + HELLO; waits for WELCOME.
