@@ -26,15 +26,14 @@ void flush(self_ptr self) {
   if (!has_audience)
     st.pending.clear(); // nobody holds a directory that could go stale
   if (!st.pending.empty()) {
+    // Names only, each list in ascending order (front-coded on the wire);
+    // a std::map keeps `pending` sorted.
     net::directory delta;
     for (auto& [name, change] : st.pending) {
       if (change.left)
-        delta.left.push_back(name);
-      if (change.joined) {
-        auto i = st.entries.find(name);
-        if (i != st.entries.end())
-          delta.joined.push_back(i->second.info);
-      }
+        delta.left.names.push_back(name);
+      if (change.joined && st.entries.count(name) > 0)
+        delta.joined.names.push_back(name);
     }
     st.pending.clear();
     auto frame = net::encoded<net::directory>{delta};
@@ -46,9 +45,10 @@ void flush(self_ptr self) {
   if (!st.joiners.empty()) {
     net::directory snap;
     snap.snapshot = true;
-    snap.joined.reserve(st.entries.size());
-    for (auto& [name, e] : st.entries)
-      snap.joined.push_back(e.info);
+    snap.joined.names.reserve(st.entries.size());
+    for (auto& kvp : st.entries)
+      snap.joined.names.push_back(kvp.first);
+    std::sort(snap.joined.names.begin(), snap.joined.names.end());
     auto frame = net::encoded<net::directory>{snap};
     ++st.snapshots_sent;
     for (auto& name : st.joiners) {
@@ -179,6 +179,20 @@ registry_actor::behavior_type registry(self_ptr self,
         }
         if (want_route)
           self->send(from.session, route_atom::value, to, route);
+      },
+      [=](caf::get_atom,
+          const std::vector<std::string>& names) -> net::peer_keys {
+        auto& st = self->state;
+        net::peer_keys result;
+        if (st.names_by_session.count(caf::actor_cast<caf::actor_addr>(
+                self->current_sender())) == 0)
+          return result; // members only
+        for (auto& name : names)
+          if (auto i = st.entries.find(name); i != st.entries.end())
+            result.peers.push_back(i->second.info);
+          else
+            result.unknown.push_back(name);
+        return result;
       },
       [=](caf::flush_atom) { flush(self); },
       [=](caf::get_atom) -> std::vector<std::string> {

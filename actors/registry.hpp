@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -59,6 +60,8 @@ using registry_member = error_sink::extend_with<recipient>::extend<
 ///   unknown_peer back to the sender when `to` is not online; with
 ///   `want_route`, then `(route_atom, to, recipient)` back to the sender.
 ///   Ignored from non-members.
+/// - `(get_atom, names)` -> `peer_keys`: the keys of those of `names` who
+///   are online, and the others (members only: empty for anyone else).
 /// - `get_atom` -> the online names, sorted.
 /// - `flush_atom`: the registry's own batching timer.
 using registry_actor = caf::typed_actor<
@@ -66,6 +69,8 @@ using registry_actor = caf::typed_actor<
                     registry_member>::with<caf::ok_atom>,
     caf::reacts_to<caf::leave_atom, std::string>,
     caf::reacts_to<route_atom, std::string, uint32_t, net::bytes, bool>,
+    caf::replies_to<caf::get_atom, std::vector<std::string>>::with<
+        net::peer_keys>,
     caf::replies_to<caf::get_atom>::with<std::vector<std::string>>,
     caf::reacts_to<caf::flush_atom>>;
 
@@ -93,7 +98,7 @@ struct registry_state {
   std::unordered_map<caf::actor_addr, std::string> names_by_session;
   /// uniqueness_key -> online name: look-alikes cannot be online at once.
   std::unordered_map<std::string, std::string> names_by_key;
-  std::unordered_map<std::string, pending_change> pending;
+  std::map<std::string, pending_change> pending; ///< sorted: name_list order
   std::vector<std::string> joiners; ///< waiting for their snapshot
   bool flush_scheduled = false;
   uint64_t deltas_sent = 0;    ///< directory delta frames encoded

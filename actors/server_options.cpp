@@ -150,6 +150,10 @@ net::result<server_options> parse_server_options(int argc,
      po::value(&s.max_cached_routes)->default_value(s.max_cached_routes),
      "recipients per session whose session is kept (monitored) so their "
      "messages skip the registry; 0 = every message through the registry")
+    ("max-keys-per-request",
+     po::value(&s.max_keys_per_request)
+       ->default_value(s.max_keys_per_request),
+     "names one KEYS request may ask the public keys of")
     ("frame-rate", po::value(&s.frame_rate)->default_value(s.frame_rate),
      "frame-budget units per second per session (every frame type costs: "
      "ping/ack 1, control 4, list/hello 16, play 32)")

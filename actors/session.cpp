@@ -95,6 +95,10 @@ struct frame_handler {
     close(self, "quit");
   }
 
+  void operator()(net::keys_request& msg) {
+    request_keys(self, msg);
+  }
+
   void operator()(const net::ping& msg) {
     emit(self, net::pong{msg.nonce});
   }

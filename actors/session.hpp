@@ -81,6 +81,8 @@ struct session_settings {
   /// Recipients whose session this one keeps a handle to (monitored), so
   /// messages to them skip the registry; others go through it every time.
   uint32_t max_cached_routes = 64;
+  /// Names one KEYS request may ask for.
+  uint32_t max_keys_per_request = 256;
 };
 
 /// A session's interface: what the registry, the video streams and the

@@ -10,7 +10,8 @@
 //   the idle and write-stall deadlines.
 // - session_video.cpp: the session's playbacks.
 // - session_routes.cpp: where a SEND goes: through the registry until it
-//   hands out the recipient's session, then straight to that session.
+//   hands out the recipient's session, then straight to that session; and
+//   the keys of named users, from the registry.
 // session.cpp is the protocol state machine that uses them.
 
 #include <string>
@@ -86,6 +87,10 @@ void route_send(session_ptr self, net::send_message& msg);
 /// The registry's answer to a ROUTE that asked for the route.
 void learn_route(session_ptr self, const std::string& name,
                  const recipient& route);
+
+/// Answers KEYS_REQUEST from the registry (at most max_keys_per_request
+/// names; more is refused, non-fatal).
+void request_keys(session_ptr self, net::keys_request& msg);
 
 /// A session this one routes to is down: its route goes.
 void forget_route(session_ptr self, const caf::actor_addr& who);

@@ -23,7 +23,8 @@ double frame_cost(uint8_t type) {
   case net::video_control::wire_type:
     return 4;
   case net::video_list_request::wire_type:
-  case net::hello::wire_type: // a signature check
+  case net::keys_request::wire_type: // registry lookups
+  case net::hello::wire_type:        // a signature check
     return 16;
   case net::play_request::wire_type:
     return play_frame_cost;

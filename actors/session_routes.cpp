@@ -50,6 +50,19 @@ void learn_route(session_ptr self, const std::string& name,
   self->monitor(route);
 }
 
+void request_keys(session_ptr self, net::keys_request& msg) {
+  auto& st = self->state;
+  auto most = st.settings->max_keys_per_request;
+  if (msg.names.size() > most)
+    return emit_error(self, net::errc::rate_limited,
+                      "at most " + std::to_string(most) +
+                          " names per KEYS request (max-keys-per-request)",
+                      false);
+  self->request(st.registry, caf::infinite, caf::get_atom::value,
+                std::move(msg.names))
+      .then([=](const net::peer_keys& keys) { emit(self, keys); });
+}
+
 void forget_route(session_ptr self, const caf::actor_addr& who) {
   auto& routes = self->state.routes;
   for (auto i = routes.begin(); i != routes.end(); ++i)

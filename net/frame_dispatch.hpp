@@ -29,13 +29,14 @@ struct frame_set {
 
 /// Everything a client may send to the server.
 using client_frames =
-    frame_set<hello, send_message, quit, ping, video_list_request,
-              play_request, video_ack, video_control>;
+    frame_set<hello, send_message, quit, ping, keys_request,
+              video_list_request, play_request, video_ack, video_control>;
 
 /// Everything the server may send to a client (VIDEO_FRAME has a zero-copy
 /// decoder of its own, see net/video_messages.hpp).
-using server_frames = frame_set<welcome, error_frame, directory, deliver,
-                                pong, video_list, play_started, video_end>;
+using server_frames =
+    frame_set<welcome, error_frame, directory, deliver, pong, peer_keys,
+              video_list, play_started, video_end>;
 
 /// Decodes `f` as `T` and calls `handler(msg)` (a helper of dispatch).
 template <class T, class Handler>

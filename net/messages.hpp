@@ -16,7 +16,8 @@
 namespace net {
 
 /// The protocol version carried in HELLO and WELCOME.
-constexpr uint16_t protocol_version = 1;
+/// 2: the directory lists names only (front-coded); keys come with KEYS.
+constexpr uint16_t protocol_version = 2;
 
 /// Names the fields of a message struct once, in wire order: `fields()`
 /// (a tuple of references), equality, and the `inspect` overload that CAF's
@@ -95,14 +96,31 @@ struct peer_info {
   CHATROOM_FIELDS(peer_info, name, x25519_key, ed25519_key)
 };
 
-/// S->C: the directory. A snapshot replaces the client's view; a delta first
-/// removes `left`, then adds (or replaces) `joined`.
+/// S->C: the directory: who is online, by name (keys come with KEYS, on
+/// request). A snapshot replaces the client's view; a delta first removes
+/// `left`, then adds `joined`.
 struct directory {
   static constexpr uint8_t wire_type = 0x83;
   bool snapshot = false;
-  std::vector<std::string> left;
-  std::vector<peer_info> joined;
+  name_list left;
+  name_list joined;
   CHATROOM_FIELDS(directory, snapshot, left, joined)
+};
+
+/// C->S: the public keys of these online users, please.
+struct keys_request {
+  static constexpr uint8_t wire_type = 0x05;
+  std::vector<std::string> names;
+  CHATROOM_FIELDS(keys_request, names)
+};
+
+/// S->C: the answer to one keys_request: the keys of those online, and the
+/// requested names that are not.
+struct peer_keys {
+  static constexpr uint8_t wire_type = 0x86;
+  std::vector<peer_info> peers;
+  std::vector<std::string> unknown;
+  CHATROOM_FIELDS(peer_keys, peers, unknown)
 };
 
 /// C->S: route an end-to-end envelope to one online user.

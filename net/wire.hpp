@@ -9,6 +9,9 @@
 //   std::string           u32 byte count, then the bytes (no terminator)
 //   std::vector<uint8_t>  u32 byte count, then the bytes
 //   std::vector<T>        u32 element count, then each element
+//   name_list             u32 count, then per name: the bytes it shares with
+//                         the previous name and the length of the rest, as
+//                         LEB128 varints, then the rest (front coding)
 //   struct                its inspected fields in order, no padding or tags
 
 #include <cstddef>
@@ -23,6 +26,35 @@
 namespace net {
 
 using bytes = std::vector<uint8_t>;
+
+/// A set of names in ascending byte order, front-coded on the wire: a room
+/// of similar names ("bench-0001", "bench-0002" ...) costs a few bytes per
+/// name instead of four plus the name. The decoder checks the order (so a
+/// list never names anyone twice) and bounds what it builds by the bytes
+/// it read (`name_list_max_expansion`).
+struct name_list {
+  std::vector<std::string> names; ///< strictly ascending, none empty
+
+  friend bool operator==(const name_list& x, const name_list& y) {
+    return x.names == y.names;
+  }
+  friend bool operator!=(const name_list& x, const name_list& y) {
+    return !(x == y);
+  }
+  template <class Inspector>
+  friend typename Inspector::result_type inspect(Inspector& f, name_list& x) {
+    return f(caf::meta::type_name("name_list"), x.names);
+  }
+};
+
+/// The longest name a name_list holds (the server's max-name-length cannot
+/// exceed it).
+constexpr size_t name_list_max_name = 1024;
+
+/// A decoded name_list holds at most this many times the bytes it took on
+/// the wire (plus one name): similar names expand ~4-12x, a hostile list of
+/// ever longer shared prefixes would expand ~340x without the bound.
+constexpr size_t name_list_max_expansion = 16;
 
 namespace detail {
 
@@ -63,7 +95,33 @@ public:
       buf_.push_back(static_cast<char>((u >> shift) & 0xFF));
   }
 
+  void put_varint(uint32_t x) {
+    while (x >= 0x80) {
+      buf_.push_back(static_cast<char>((x & 0x7F) | 0x80));
+      x >>= 7;
+    }
+    buf_.push_back(static_cast<char>(x));
+  }
+
 private:
+  /// Front coding; `xs.names` must be ascending (the encoder does not sort:
+  /// the sender knows its order, and a decoder rejects any other).
+  void put_names(const name_list& xs) {
+    put_int(static_cast<uint32_t>(xs.names.size()));
+    const std::string* prev = nullptr;
+    for (auto& name : xs.names) {
+      size_t shared = 0;
+      if (prev != nullptr)
+        while (shared < prev->size() && shared < name.size() &&
+               (*prev)[shared] == name[shared])
+          ++shared;
+      put_varint(static_cast<uint32_t>(shared));
+      put_varint(static_cast<uint32_t>(name.size() - shared));
+      put_raw(name.data() + shared, name.size() - shared);
+      prev = &name;
+    }
+  }
+
   template <class T>
   void apply(T& x) {
     using V = std::decay_t<T>;
@@ -76,6 +134,8 @@ private:
     } else if constexpr (std::is_same_v<V, std::string>) {
       put_int(static_cast<uint32_t>(x.size()));
       put_raw(x.data(), x.size());
+    } else if constexpr (std::is_same_v<V, name_list>) {
+      put_names(x);
     } else if constexpr (detail::is_vector<V>::value) {
       put_int(static_cast<uint32_t>(x.size()));
       if constexpr (std::is_same_v<typename V::value_type, uint8_t>)
@@ -192,6 +252,62 @@ private:
     return get_int(n) && (n <= remaining() / min_size || fail());
   }
 
+  /// An unsigned LEB128 varint of at most five bytes.
+  bool get_varint(uint32_t& x) {
+    x = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      uint8_t b = 0;
+      if (!get_int(b))
+        return false;
+      if (shift == 28 && b > 0x0F)
+        return fail();
+      x |= static_cast<uint32_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0)
+        return true;
+    }
+    return fail();
+  }
+
+  /// Each name takes at least three bytes (two varints and one new byte:
+  /// ascending names never repeat a prefix alone).
+  void get_names(name_list& xs) {
+    auto start = pos_;
+    uint32_t n = 0;
+    if (!get_count(n, 3))
+      return;
+    xs.names.clear();
+    size_t built = 0;
+    for (uint32_t i = 0; i < n; ++i) {
+      uint32_t shared = 0;
+      uint32_t rest = 0;
+      if (!get_varint(shared) || !get_varint(rest))
+        return;
+      auto* prev = xs.names.empty() ? nullptr : &xs.names.back();
+      if (shared > (prev ? prev->size() : 0) || rest == 0 ||
+          rest > remaining() || shared + size_t{rest} > name_list_max_name) {
+        fail();
+        return;
+      }
+      built += shared + rest;
+      auto read = static_cast<size_t>(pos_ - start) + rest;
+      if (built > name_list_max_expansion * read + name_list_max_name) {
+        fail();
+        return;
+      }
+      std::string name;
+      name.reserve(shared + rest);
+      if (prev)
+        name.assign(*prev, 0, shared);
+      name.append(pos_, rest);
+      pos_ += rest;
+      if (prev && !(*prev < name)) {
+        fail();
+        return;
+      }
+      xs.names.push_back(std::move(name));
+    }
+  }
+
   template <class T>
   void apply(T& x) {
     using V = std::decay_t<T>;
@@ -214,6 +330,8 @@ private:
         x.assign(pos_, n);
         pos_ += n;
       }
+    } else if constexpr (std::is_same_v<V, name_list>) {
+      get_names(x);
     } else if constexpr (detail::is_vector<V>::value) {
       using E = typename V::value_type;
       uint32_t n = 0;
