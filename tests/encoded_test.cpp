@@ -8,8 +8,8 @@ using namespace net;
 
 CAF_TEST(an encoded message is its frame and decodes back) {
   directory d;
-  d.left = {"bob"};
-  d.joined.push_back(peer_info{"alice", bytes(32, 1), bytes(32, 2)});
+  d.left = {{"bob"}};
+  d.joined = {{"alice", "carol"}};
   encoded<directory> enc{d};
   CAF_CHECK(enc.frame() == encode_frame(d));
   auto back = enc.decode();

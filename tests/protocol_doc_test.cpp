@@ -177,27 +177,30 @@ std::map<std::string, checker> expected_examples() {
   auto k1 = fill(32, 0x11);
   auto k2 = fill(32, 0x22);
   bytes env{0xde, 0xad, 0xbe, 0xef};
-  m["HELLO{version=1, name=\"bob\", x25519_key=11\xC3\x97" "32, ed25519_key="
+  m["HELLO{version=2, name=\"bob\", x25519_key=11\xC3\x97" "32, ed25519_key="
     "22\xC3\x97" "32, proof=44\xC3\x97" "64}"] =
-      frame_is(hello{1, "bob", k1, k2, fill(64, 0x44)});
+      frame_is(hello{2, "bob", k1, k2, fill(64, 0x44)});
   m["SEND{id=1, to=\"bob\", envelope=de ad be ef}"] =
       frame_is(send_message{1, "bob", env});
   m["QUIT"] = frame_is(quit{});
   m["PING{nonce=1}"] = frame_is(ping{1});
-  m["WELCOME{version=1, name=\"bob\", max_frame_size=131072}"] =
-      frame_is(welcome{1, "bob", 131072});
+  m["KEYS_REQUEST{names=[\"al\"]}"] = frame_is(keys_request{{"al"}});
+  m["WELCOME{version=2, name=\"bob\", max_frame_size=131072}"] =
+      frame_is(welcome{2, "bob", 131072});
   m["ERROR{code=8, ref=0, fatal=0, text=\"taken\"}"] = frame_is(error_frame{
       static_cast<uint8_t>(errc::name_taken), 0, false, "taken"});
   m["ERROR{code=21, ref=7, fatal=0, text=\"busy\"}"] = frame_is(error_frame{
       static_cast<uint8_t>(errc::recipient_busy), 7, false, "busy"});
-  m["DIRECTORY{snapshot=1, left=[], joined=[{name=\"al\", x25519_key=11"
-    "\xC3\x97" "32, ed25519_key=22\xC3\x97" "32}]}"] =
-      frame_is(directory{true, {}, {peer_info{"al", k1, k2}}});
+  m["DIRECTORY{snapshot=1, left=[], joined=[\"al\",\"alice\",\"bob\"]}"] =
+      frame_is(directory{true, {}, {{"al", "alice", "bob"}}});
   m["DIRECTORY{snapshot=0, left=[\"al\"], joined=[]}"] =
-      frame_is(directory{false, {"al"}, {}});
+      frame_is(directory{false, {{"al"}}, {}});
   m["DELIVER{from=\"al\", envelope=de ad be ef}"] =
       frame_is(deliver{"al", env});
   m["PONG{nonce=1}"] = frame_is(pong{1});
+  m["KEYS{peers=[{name=\"al\", x25519_key=11\xC3\x97" "32, ed25519_key="
+    "22\xC3\x97" "32}], unknown=[\"bob\"]}"] =
+      frame_is(peer_keys{{peer_info{"al", k1, k2}}, {"bob"}});
   m["VIDEO_LIST_REQUEST"] = frame_is(video_list_request{});
   m["VIDEO_LIST{videos=[{id=\"video_1\", heights=[240,480], "
     "duration_ms=10000, fps_milli=25000, frames=250}]}"] =
@@ -233,11 +236,11 @@ std::map<std::string, checker> expected_examples() {
   m["VIDEO_END{stream_id=7, reason=0, frames_sent=250, text=\"\"}"] =
       frame_is(video_end{7, static_cast<uint8_t>(end_reason::finished), 250,
                          ""});
-  m["hello_transcript(version=1, name=\"bob\", x25519_key=11\xC3\x97"
+  m["hello_transcript(version=2, name=\"bob\", x25519_key=11\xC3\x97"
     "32, ed25519_key=22\xC3\x97" "32, binding=33\xC3\x97" "32)"] =
       [](const std::string& label, const example& ex) {
         CAF_MESSAGE(label);
-        auto t = hello_transcript(1, "bob", fill(32, 0x11), fill(32, 0x22),
+        auto t = hello_transcript(2, "bob", fill(32, 0x11), fill(32, 0x22),
                                   fill(32, 0x33));
         CAF_CHECK_EQUAL(t.size(), 138u); // as section 5 says
         CAF_CHECK(t == ex.bytes);
@@ -252,11 +255,13 @@ std::map<std::string, uint8_t> frame_structs() {
       {"send_message", send_message::wire_type},
       {"quit", quit::wire_type},
       {"ping", ping::wire_type},
+      {"keys_request", keys_request::wire_type},
       {"welcome", welcome::wire_type},
       {"error_frame", error_frame::wire_type},
       {"directory", directory::wire_type},
       {"deliver", deliver::wire_type},
       {"pong", pong::wire_type},
+      {"peer_keys", peer_keys::wire_type},
       {"video_list_request", video_list_request::wire_type},
       {"play_request", play_request::wire_type},
       {"video_ack", video_ack::wire_type},

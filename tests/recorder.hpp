@@ -21,14 +21,17 @@ struct recorder_state {
   std::vector<caf::error> join_errors;
   /// (name, route) answers to ROUTEs that asked for the route.
   std::vector<std::pair<std::string, actors::recipient>> routes;
+  std::vector<net::peer_keys> keys; ///< answers to (get_atom, names)
   int joins_ok = 0;
   static inline const char* name = "recorder";
 };
 
 /// A registry member plus one test command: `(join_atom, info, registry)`
-/// joins `registry` the way a session does, with a request.
+/// joins `registry` the way a session does, with a request; and it takes
+/// the registry's answers to key requests injected in its name.
 using recorder_actor = actors::registry_member::extend<
-    caf::reacts_to<caf::join_atom, net::peer_info, actors::registry_actor>>;
+    caf::reacts_to<caf::join_atom, net::peer_info, actors::registry_actor>,
+    caf::reacts_to<net::peer_keys>>;
 
 using recorder_impl = recorder_actor::stateful_base<recorder_state>;
 
@@ -44,6 +47,7 @@ recorder(recorder_actor::stateful_pointer<recorder_state> self) {
         self->state.delivered.push_back(std::move(d));
       },
       [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
+      [=](net::peer_keys& k) { self->state.keys.push_back(std::move(k)); },
       [=](actors::route_atom, std::string& name, actors::recipient& r) {
         self->state.routes.emplace_back(std::move(name), std::move(r));
       },
@@ -65,11 +69,11 @@ inline std::vector<std::string> apply(const std::vector<net::directory>& dirs) {
   for (auto& d : dirs) {
     if (d.snapshot)
       names.clear();
-    for (auto& l : d.left)
+    for (auto& l : d.left.names)
       names.erase(std::remove(names.begin(), names.end(), l), names.end());
-    for (auto& j : d.joined)
-      if (std::find(names.begin(), names.end(), j.name) == names.end())
-        names.push_back(j.name);
+    for (auto& j : d.joined.names)
+      if (std::find(names.begin(), names.end(), j) == names.end())
+        names.push_back(j);
   }
   std::sort(names.begin(), names.end());
   return names;

@@ -69,7 +69,7 @@ CAF_TEST(a joiner gets a snapshot and the others a delta) {
   CAF_CHECK_EQUAL(st(alice).joins_ok, 1);
   CAF_REQUIRE_EQUAL(st(alice).directories.size(), 1u);
   CAF_CHECK(st(alice).directories[0].snapshot);
-  CAF_CHECK_EQUAL(st(alice).directories[0].joined[0], peer("alice"));
+  CAF_CHECK_EQUAL(st(alice).directories[0].joined.names, names({"alice"}));
   join(bob, peer("bob", 7));
   CAF_REQUIRE_EQUAL(st(bob).directories.size(), 1u);
   CAF_CHECK(st(bob).directories[0].snapshot);
@@ -77,8 +77,31 @@ CAF_TEST(a joiner gets a snapshot and the others a delta) {
   CAF_REQUIRE_EQUAL(st(alice).directories.size(), 2u);
   auto& delta = st(alice).directories[1];
   CAF_CHECK(!delta.snapshot);
-  CAF_REQUIRE_EQUAL(delta.joined.size(), 1u);
-  CAF_CHECK_EQUAL(delta.joined[0], peer("bob", 7)); // keys travel too
+  CAF_CHECK_EQUAL(delta.joined.names, names({"bob"})); // names only
+}
+
+CAF_TEST(a member asks for keys and gets those online) {
+  auto alice = client(), bob = client(), mallory = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob", 7));
+  inject((caf::get_atom, std::vector<std::string>),
+         from(alice).to(reg).with(caf::get_atom::value,
+                                  std::vector<std::string>{"bob", "nobody",
+                                                           "alice"}));
+  expect((net::peer_keys), from(reg).to(alice));
+  auto& answers = st(alice).keys;
+  CAF_REQUIRE_EQUAL(answers.size(), 1u);
+  CAF_CHECK_EQUAL(answers[0].peers,
+                  (std::vector<net::peer_info>{peer("bob", 7), peer("alice")}));
+  CAF_CHECK_EQUAL(answers[0].unknown, names({"nobody"}));
+  // mallory never joined: she learns nothing
+  inject((caf::get_atom, std::vector<std::string>),
+         from(mallory).to(reg).with(caf::get_atom::value,
+                                    std::vector<std::string>{"bob"}));
+  expect((net::peer_keys), from(reg).to(mallory));
+  CAF_REQUIRE_EQUAL(st(mallory).keys.size(), 1u);
+  CAF_CHECK(st(mallory).keys[0].peers.empty());
+  CAF_CHECK(st(mallory).keys[0].unknown.empty());
 }
 
 CAF_TEST(duplicate and invalid names are refused with a reason) {
@@ -123,7 +146,7 @@ CAF_TEST(leave on quit tells everyone) {
   run();
   CAF_CHECK_EQUAL(online(), names({"alice"}));
   CAF_CHECK_EQUAL(apply(st(alice).directories), names({"alice"}));
-  CAF_CHECK_EQUAL(st(alice).directories.back().left, names({"bob"}));
+  CAF_CHECK_EQUAL(st(alice).directories.back().left.names, names({"bob"}));
 }
 
 CAF_TEST(only the owner can remove a name) {
@@ -379,12 +402,12 @@ CAF_TEST(a join storm is batched and encoded once per window) {
   close_window();
   // one delta for the old member, one shared snapshot for the newcomers
   CAF_REQUIRE_EQUAL(st(first).directories.size(), 2u);
-  CAF_CHECK_EQUAL(st(first).directories[1].joined.size(), 100u);
+  CAF_CHECK_EQUAL(st(first).directories[1].joined.names.size(), 100u);
   CAF_CHECK_EQUAL(reg_state().deltas_sent, 1u);
   CAF_CHECK_EQUAL(reg_state().snapshots_sent, 2u);
   for (auto& c : crowd) {
     CAF_REQUIRE_EQUAL(st(c).directories.size(), 1u);
-    CAF_CHECK_EQUAL(st(c).directories[0].joined.size(), 101u);
+    CAF_CHECK_EQUAL(st(c).directories[0].joined.names.size(), 101u);
   }
   for (auto& c : crowd)
     anon_send_exit(c, caf::exit_reason::user_shutdown);

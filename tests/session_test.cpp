@@ -236,7 +236,7 @@ using names = std::vector<std::string>;
 names test_left(const std::vector<net::directory>& dirs) {
   names out;
   for (auto& d : dirs)
-    out.insert(out.end(), d.left.begin(), d.left.end());
+    out.insert(out.end(), d.left.names.begin(), d.left.names.end());
   std::sort(out.begin(), out.end());
   return out;
 }
@@ -259,9 +259,7 @@ CAF_TEST(hello yields welcome and a directory snapshot) {
   auto d = received<net::directory>(alice);
   CAF_REQUIRE_EQUAL(d.size(), 1u);
   CAF_CHECK(d[0].snapshot);
-  CAF_REQUIRE_EQUAL(d[0].joined.size(), 1u);
-  CAF_CHECK_EQUAL(d[0].joined[0], (net::peer_info{"alice", alice.id.x25519_pub,
-                                                  alice.id.ed25519_pub}));
+  CAF_CHECK_EQUAL(d[0].joined.names, names({"alice"}));
   CAF_CHECK(received<net::error_frame>(alice).empty());
   CAF_CHECK_EQUAL(conn(alice).closes, 0);
   CAF_CHECK(!conn(alice).garbage);
@@ -270,12 +268,39 @@ CAF_TEST(hello yields welcome and a directory snapshot) {
   auto bob = join("bob");
   auto db = received<net::directory>(bob);
   CAF_REQUIRE_EQUAL(db.size(), 1u);
-  CAF_CHECK_EQUAL(db[0].joined.size(), 2u);
+  CAF_CHECK_EQUAL(db[0].joined.names, names({"alice", "bob"}));
   auto da = received<net::directory>(alice);
   CAF_REQUIRE_EQUAL(da.size(), 2u);
   CAF_CHECK(!da[1].snapshot);
-  CAF_REQUIRE_EQUAL(da[1].joined.size(), 1u);
-  CAF_CHECK_EQUAL(da[1].joined[0].name, "bob");
+  CAF_CHECK_EQUAL(da[1].joined.names, names({"bob"}));
+  // keys come on request, for online users only
+  send_frame(bob, net::keys_request{{"alice", "bob", "nobody"}});
+  auto k = received<net::peer_keys>(bob);
+  CAF_REQUIRE_EQUAL(k.size(), 1u);
+  CAF_CHECK_EQUAL(k[0].peers,
+                  (std::vector<net::peer_info>{
+                      {"alice", alice.id.x25519_pub, alice.id.ed25519_pub},
+                      {"bob", bob.id.x25519_pub, bob.id.ed25519_pub}}));
+  CAF_CHECK_EQUAL(k[0].unknown, names({"nobody"}));
+}
+
+CAF_TEST(a key request over the bound is refused and not fatal) {
+  cfg.max_keys_per_request = 2;
+  auto alice = join("alice");
+  send_frame(alice, net::keys_request{{"a", "b", "c"}});
+  auto e = last_error(alice);
+  CAF_CHECK(!e.fatal);
+  CAF_CHECK_EQUAL(e.code, code(net::errc::rate_limited));
+  CAF_CHECK(contains(e.text, "max-keys-per-request"));
+  CAF_CHECK(received<net::peer_keys>(alice).empty());
+  send_frame(alice, net::keys_request{{"alice", "b"}});
+  CAF_CHECK_EQUAL(received<net::peer_keys>(alice).size(), 1u);
+}
+
+CAF_TEST(a key request before the join is fatal) {
+  auto c = connect();
+  send_frame(c, net::keys_request{{"alice"}});
+  check_fatal_close(c, net::errc::protocol);
 }
 
 CAF_TEST(a wrong protocol version is fatal and names both versions) {
@@ -571,7 +596,7 @@ CAF_TEST(quit removes the name and ends the session) {
   CAF_CHECK_EQUAL(conn(bob).closes, 1);
   auto d = received<net::directory>(alice);
   CAF_REQUIRE(!d.empty());
-  CAF_CHECK_EQUAL(d.back().left, names({"bob"}));
+  CAF_CHECK_EQUAL(d.back().left.names, names({"bob"}));
   // the name is free again
   auto bob2 = join("bob");
   CAF_CHECK_EQUAL(online(), names({"alice", "bob"}));
@@ -592,7 +617,7 @@ CAF_TEST(quit leaves the registry then closes and the others hear of it) {
   drain();
   auto deltas = received<net::directory>(bob);
   CAF_REQUIRE(!deltas.empty());
-  CAF_CHECK_EQUAL(deltas.back().left, names({"alice"}));
+  CAF_CHECK_EQUAL(deltas.back().left.names, names({"alice"}));
   CAF_CHECK(session_gone(alice));
 }
 

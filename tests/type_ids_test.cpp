@@ -70,12 +70,14 @@ CAF_TEST(registry messages survive serialization) {
   check_round_trip(net::deliver{"alice", net::bytes(100, 9)},
                    caf::actor_cast<error_sink>(self), uint32_t{7});
   check_round_trip(net::error_frame{21, 7, false, "busy"});
+  check_round_trip(caf::get_atom::value, std::vector<std::string>{"bob"});
+  check_round_trip(net::peer_keys{{alice}, {"nobody"}});
 }
 
 CAF_TEST(an encoded directory keeps its type and bytes) {
   net::directory d;
   d.snapshot = true;
-  d.joined.push_back(alice);
+  d.joined = {{"alice", "bob"}};
   net::encoded<net::directory> enc{d};
   check_round_trip(enc);
   auto out = round_trip(caf::make_message(enc));
