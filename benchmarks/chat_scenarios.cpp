@@ -4,8 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <deque>
 #include <iostream>
+#include <map>
 
 #include "benchmarks/bench_support.hpp"
 #include "benchmarks/scenarios.hpp"
@@ -159,6 +161,9 @@ result run_connect(const options& o, const target& t) {
   auto cpu0 = self_cpu_s();
   auto js = connect_all(loop, n, "c", o, true, r);
   r.figures["bench_cpu_s_connect"] = round2(self_cpu_s() - cpu0);
+  // Everything the server sent until every directory was complete: TLS
+  // handshakes (~4 KB each), WELCOMEs and the directory frames.
+  r.figures["bytes_in_connect_mb"] = round2(loop.bytes_in() / 1e6);
   report_join(js, n, r);
   // Let coalesced deltas and write buffers settle before sampling memory.
   auto settle = now_s() + 1;
@@ -205,6 +210,40 @@ struct flow {
   uint64_t sent = 0, delivered = 0;
   net::bytes envelope; ///< prebuilt mode
 };
+
+/// Before the load starts, each flow's sender fetches its recipient's keys
+/// (the directory lists names only), so no measured message waits for a
+/// KEYS answer. False (with a failure) when they do not come in time.
+bool fetch_keys(sim_loop& loop, joined_set& js, const std::vector<flow>& flows,
+                const options& o, result& r) {
+  auto t0 = now_s();
+  std::map<uint32_t, std::vector<std::string>> wanted;
+  for (auto& f : flows)
+    wanted[f.from].push_back(js.clients[f.to]->name);
+  for (auto& [from, names] : wanted) {
+    auto& c = *js.clients[from];
+    if (c.core)
+      c.core->request_keys(names);
+    else
+      c.frames->request_keys(names);
+    loop.flush(c);
+  }
+  auto has = [&](const flow& f) {
+    auto& c = *js.clients[f.from];
+    auto& peer = js.clients[f.to]->name;
+    return c.core ? c.core->has_keys(peer) : c.frames->keys().count(peer) > 0;
+  };
+  while (!std::all_of(flows.begin(), flows.end(), has)) {
+    if (now_s() > t0 + o.timeout) {
+      r.failures.push_back("keys: not every sender got its recipients' keys "
+                           "within the timeout");
+      return false;
+    }
+    loop.poll(10);
+  }
+  r.figures["keys_s"] = round2(now_s() - t0);
+  return true;
+}
 
 } // namespace
 
@@ -285,6 +324,8 @@ result run_relay(const options& o, const target& t) {
   if (!js.ok)
     return r;
   auto& clients = js.clients;
+  if (!fetch_keys(loop, js, flows, o, r))
+    return r;
   auto padding = std::string(o.size, 'x');
   if (prebuilt) {
     for (auto& c : clients)
@@ -295,7 +336,7 @@ result run_relay(const options& o, const target& t) {
       auto& sender = *clients[f.from]->frames;
       auto& peer = clients[f.to]->name;
       auto env = net::seal_envelope(sender.identity(), sender.name(), peer,
-                                    sender.directory().at(peer).x25519_key, 1,
+                                    sender.keys().at(peer).x25519_key, 1,
                                     0, padding);
       if (!env) {
         r.failures.push_back("cannot seal: " + net::describe(env.error()));

@@ -1,5 +1,7 @@
 #include "benchmarks/frame_client.hpp"
 
+#include <algorithm>
+
 #include "net/error.hpp"
 #include "net/frame_dispatch.hpp"
 
@@ -71,6 +73,11 @@ struct frame_client::frame_handler {
       c.on_deliver(msg);
   }
 
+  void operator()(const net::peer_keys& msg) {
+    for (auto& p : msg.peers)
+      c.keys_[p.name] = p;
+  }
+
   // The frame-level scenarios play no video.
   template <class T>
   void operator()(const T&) {
@@ -119,14 +126,23 @@ void frame_client::apply_directory(const net::directory& d) {
     directory_.clear();
     have_snapshot_ = true;
   }
-  for (auto& name : d.left)
-    if (directory_.erase(name) > 0)
+  for (auto& name : d.left.names)
+    if (directory_.erase(name) > 0) {
       left.push_back(name);
-  for (auto& p : d.joined)
-    if (directory_.insert_or_assign(p.name, p).second && p.name != name_)
-      joined.push_back(p.name);
+      keys_.erase(name);
+    }
+  for (auto& name : d.joined.names)
+    if (directory_.insert(name).second && name != name_)
+      joined.push_back(name);
   if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))
     ev_.on_directory(joined, left, d.snapshot);
+}
+
+void frame_client::request_keys(const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); i += client::keys_request_batch) {
+    auto end = std::min(names.size(), i + client::keys_request_batch);
+    channel_.send(net::keys_request{{names.begin() + i, names.begin() + end}});
+  }
 }
 
 void frame_client::take_output(std::vector<char>& out) {

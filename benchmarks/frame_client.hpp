@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,9 @@ public:
   /// Sends SEND to `to` with an envelope sealed beforehand.
   void send_envelope(const std::string& to, const net::bytes& envelope);
 
+  /// Asks for the keys of `names` (KEYS_REQUEST); they land in keys().
+  void request_keys(const std::vector<std::string>& names);
+
   /// Each DELIVER as it arrives, not opened.
   std::function<void(const net::deliver&)> on_deliver;
 
@@ -56,8 +60,13 @@ public:
   const net::identity& identity() const {
     return id_;
   }
-  const std::map<std::string, net::peer_info>& directory() const {
+  /// Who is online (names only, as the directory says).
+  const std::set<std::string>& directory() const {
     return directory_;
+  }
+  /// The keys the server sent on request, by name.
+  const std::map<std::string, net::peer_info>& keys() const {
+    return keys_;
   }
 
 private:
@@ -70,7 +79,8 @@ private:
   net::identity id_;
   client::client_events ev_;
   std::string name_;
-  std::map<std::string, net::peer_info> directory_;
+  std::set<std::string> directory_;
+  std::map<std::string, net::peer_info> keys_;
   uint32_t next_id_ = 1;
   bool hello_pending_ = false;
   bool welcomed_ = false;      ///< WELCOME arrived

@@ -166,6 +166,7 @@ void sim_loop::handle(sim_client& c, uint32_t events) {
     for (int i = 0; i < 4; ++i) {
       auto n = ::read(c.fd, buf_.data(), buf_.size());
       if (n > 0) {
+        bytes_in_ += static_cast<uint64_t>(n);
         if (c.leaving)
           continue; // nothing more to learn; wait for EOF
         auto more = c.with_engine([&](auto& e) {

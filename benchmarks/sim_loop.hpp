@@ -83,6 +83,12 @@ public:
     return open_;
   }
 
+  /// Bytes read from every socket so far (TLS records: what the server
+  /// sent, handshakes included).
+  uint64_t bytes_in() const {
+    return bytes_in_;
+  }
+
 private:
   void update_interest(sim_client& c);
   void handle(sim_client& c, uint32_t events);
@@ -94,6 +100,7 @@ private:
   std::string fingerprint_;
   std::vector<char> buf_;
   size_t open_ = 0;
+  uint64_t bytes_in_ = 0;
 };
 
 } // namespace bench

@@ -158,6 +158,10 @@ struct client_core::frame_handler {
     // nop
   }
 
+  void operator()(const net::peer_keys& msg) {
+    core.apply_keys(msg);
+  }
+
   void operator()(const net::video_list&) {
     other();
   }
@@ -195,6 +199,20 @@ void client_core::open_delivery(const net::deliver& d) {
     if (ev_.on_warning)
       ev_.on_warning("dropped a message from '" + d.from +
                      "': not in the directory");
+    return;
+  }
+  if (i->second.ed25519_key.empty()) {
+    // Verified once the sender's keys are in (bounded: a flood of
+    // messages from unknown keys cannot grow without end).
+    if (waiting_ >= max_waiting_for_keys) {
+      if (ev_.on_warning)
+        ev_.on_warning("dropped a message from '" + d.from +
+                       "': too many messages waiting for keys");
+      return;
+    }
+    waiting_delivers_[d.from].push_back(d);
+    ++waiting_;
+    request_keys({d.from});
     return;
   }
   // The windowed, persistent replay_store decides below; the per-call
@@ -255,36 +273,81 @@ void client_core::open_delivery(const net::deliver& d) {
 void client_core::apply_directory(const net::directory& d) {
   std::vector<std::string> joined;
   std::vector<std::string> left;
-  std::vector<trust_store::pin> new_pins;
-  std::map<std::string, size_t> pending_pins; // name -> index in new_pins
-  if (d.snapshot)
+  if (d.snapshot) {
     directory_.clear();
-  for (auto& name : d.left)
-    if (directory_.erase(name) > 0)
+    keys_asked_.clear();
+  }
+  for (auto& name : d.left.names)
+    if (directory_.erase(name) > 0) {
       left.push_back(name);
-  for (auto& p : d.joined) {
+      // An answer still due is for the session that left: ask again for
+      // the next one of the name.
+      keys_asked_.erase(name);
+      release_waiting(name, true);
+    }
+  std::vector<std::string> known;
+  for (auto& name : d.joined.names) {
+    auto [i, is_new] = directory_.try_emplace(name);
+    if (name == name_) {
+      i->second = {name, id_.x25519_pub, id_.ed25519_pub};
+      continue;
+    }
+    i->second = {name, {}, {}}; // keys: on request
+    if (is_new)
+      joined.push_back(name);
+    // Peers pinned before are checked at once, so a changed key is loud
+    // when they (re)join, not only when one next talks to them.
+    if (trust_ != nullptr && trust_->knows(name))
+      known.push_back(name);
+  }
+  request_keys(known);
+  if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))
+    ev_.on_directory(joined, left, d.snapshot);
+  if (d.snapshot) {
+    have_snapshot_ = true;
+    maybe_welcome();
+  }
+}
+
+void client_core::request_keys(const std::vector<std::string>& names) {
+  net::keys_request req;
+  auto flush = [&] {
+    if (!req.names.empty())
+      channel_.send(req);
+    req.names.clear();
+  };
+  for (auto& name : names) {
+    auto i = directory_.find(name);
+    if (i == directory_.end() || !i->second.x25519_key.empty() ||
+        !keys_asked_.insert(name).second)
+      continue;
+    req.names.push_back(name);
+    if (req.names.size() == keys_request_batch)
+      flush();
+  }
+  flush();
+}
+
+bool client_core::has_keys(const std::string& peer) const {
+  auto i = directory_.find(peer);
+  return i != directory_.end() && !i->second.x25519_key.empty();
+}
+
+void client_core::apply_keys(const net::peer_keys& k) {
+  std::vector<trust_store::pin> new_pins;
+  std::vector<std::string> arrived;
+  for (auto& p : k.peers) {
     auto i = directory_.find(p.name);
-    bool is_new = i == directory_.end();
-    directory_[p.name] = p;
-    if (is_new && p.name != name_)
-      joined.push_back(p.name);
+    // Not asked for, or asked for a session that has left since: the next
+    // one of the name gets its own answer.
+    if (i == directory_.end() || keys_asked_.erase(p.name) == 0)
+      continue;
+    i->second = p;
+    arrived.push_back(p.name);
     if (p.name == name_ || trust_ == nullptr)
       continue;
-    auto verdict = trust_->check(p.name, p.x25519_key, p.ed25519_key);
-    if (verdict == trust_store::verdict::new_peer) {
-      // Pinned at the end of the frame: a name listed twice in one frame
-      // must still compare with its first keys.
-      auto pending = pending_pins.find(p.name);
-      if (pending != pending_pins.end()) {
-        auto& first = new_pins[pending->second];
-        verdict = first.x25519 == p.x25519_key && first.ed25519 == p.ed25519_key
-                      ? trust_store::verdict::same
-                      : trust_store::verdict::changed;
-      }
-    }
-    switch (verdict) {
+    switch (trust_->check(p.name, p.x25519_key, p.ed25519_key)) {
     case trust_store::verdict::new_peer:
-      pending_pins.emplace(p.name, new_pins.size());
       new_pins.push_back({p.name, p.x25519_key, p.ed25519_key});
       blocked_.erase(p.name);
       break;
@@ -304,8 +367,8 @@ void client_core::apply_directory(const net::directory& d) {
       break;
     }
   }
-  // One append and one sync for the whole frame: a room of thousands joins
-  // in one write instead of thousands of file rewrites.
+  // One append and one sync for the whole answer: the keys of a crowd are
+  // pinned in one write instead of one file rewrite each.
   if (!new_pins.empty())
     if (auto err = trust_->remember_all(new_pins))
       if (ev_.on_warning)
@@ -313,12 +376,63 @@ void client_core::apply_directory(const net::directory& d) {
                        std::to_string(new_pins.size()) + " new peer(s) to " +
                        trust_->path() + ": " + net::describe(err) +
                        " -- a later key change would go unnoticed");
-  if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))
-    ev_.on_directory(joined, left, d.snapshot);
-  if (d.snapshot) {
-    have_snapshot_ = true;
-    maybe_welcome();
+  for (auto& name : arrived) {
+    release_waiting(name, false);
+    if (ev_.on_keys)
+      ev_.on_keys(name, true);
   }
+  for (auto& name : k.unknown)
+    if (keys_asked_.erase(name) > 0) {
+      release_waiting(name, true);
+      if (ev_.on_keys)
+        ev_.on_keys(name, false);
+    }
+}
+
+void client_core::release_waiting(const std::string& peer, bool gone) {
+  if (auto i = waiting_texts_.find(peer); i != waiting_texts_.end()) {
+    auto texts = std::move(i->second);
+    waiting_texts_.erase(i);
+    waiting_ -= texts.size();
+    for (auto& text : texts) {
+      std::string why = "not online any more";
+      if (!gone && seal_to(peer, text, why))
+        continue;
+      if (ev_.on_warning)
+        ev_.on_warning("a message to '" + peer + "' was NOT sent: " + why);
+    }
+  }
+  if (auto i = waiting_delivers_.find(peer); i != waiting_delivers_.end()) {
+    auto delivers = std::move(i->second);
+    waiting_delivers_.erase(i);
+    waiting_ -= delivers.size();
+    if (gone) {
+      if (ev_.on_warning)
+        ev_.on_warning("dropped " + std::to_string(delivers.size()) +
+                       " message(s) from '" + peer +
+                       "': it left before its keys arrived");
+      return;
+    }
+    for (auto& d : delivers)
+      open_delivery(d);
+  }
+}
+
+bool client_core::seal_to(const std::string& peer, const std::string& text,
+                          std::string& why) {
+  if (blocked_.count(peer) > 0) {
+    why = "key changed and not yet accepted";
+    return false;
+  }
+  auto& keys = directory_.at(peer);
+  auto env = net::seal_envelope(id_, name_, peer, keys.x25519_key, ++counter_,
+                                now_ms(), text);
+  if (!env) {
+    why = net::describe(env.error());
+    return false;
+  }
+  channel_.send(net::send_message{next_id_++, peer, std::move(*env)});
+  return true;
 }
 
 send_report client_core::send_text(const std::vector<std::string>& to,
@@ -332,9 +446,9 @@ send_report client_core::send_text(const std::vector<std::string>& to,
   } else {
     targets = to;
   }
+  std::vector<std::string> ask;
   for (auto& peer : targets) {
-    auto i = directory_.find(peer);
-    if (i == directory_.end()) {
+    if (directory_.count(peer) == 0) {
       report.refused.emplace_back(peer, "not online");
       continue;
     }
@@ -346,15 +460,25 @@ send_report client_core::send_text(const std::vector<std::string>& to,
       report.refused.emplace_back(peer, "key changed and not yet accepted");
       continue;
     }
-    auto env = net::seal_envelope(id_, name_, peer, i->second.x25519_key,
-                                  ++counter_, now_ms(), text);
-    if (!env) {
-      report.refused.emplace_back(peer, net::describe(env.error()));
+    if (!has_keys(peer)) {
+      if (waiting_ >= max_waiting_for_keys) {
+        report.refused.emplace_back(peer, "too many messages waiting for "
+                                          "keys; try again in a moment");
+        continue;
+      }
+      waiting_texts_[peer].push_back(text);
+      ++waiting_;
+      ask.push_back(peer);
+      report.waiting.push_back(peer);
       continue;
     }
-    send_frame(net::send_message{next_id_++, peer, std::move(*env)});
-    report.sent.push_back(peer);
+    std::string why;
+    if (seal_to(peer, text, why))
+      report.sent.push_back(peer);
+    else
+      report.refused.emplace_back(peer, why);
   }
+  request_keys(ask);
   return report;
 }
 
@@ -368,7 +492,7 @@ void client_core::quit() {
 
 bool client_core::accept_key(const std::string& peer) {
   auto i = directory_.find(peer);
-  if (i == directory_.end() || trust_ == nullptr)
+  if (!has_keys(peer) || trust_ == nullptr)
     return false;
   if (auto err =
           trust_->remember(peer, i->second.x25519_key, i->second.ed25519_key)) {
@@ -383,14 +507,14 @@ bool client_core::accept_key(const std::string& peer) {
 
 std::string client_core::fingerprint_of(const std::string& peer) const {
   auto i = directory_.find(peer);
-  if (i == directory_.end())
+  if (!has_keys(peer))
     return {};
   return net::key_fingerprint(i->second.x25519_key, i->second.ed25519_key);
 }
 
 std::string client_core::safety_number_with(const std::string& peer) const {
   auto i = directory_.find(peer);
-  if (i == directory_.end())
+  if (!has_keys(peer))
     return {};
   return net::safety_number(name_, {id_.x25519_pub, id_.ed25519_pub}, peer,
                             {i->second.x25519_key, i->second.ed25519_key});

@@ -49,13 +49,27 @@ struct client_events {
       on_message;
   /// Frames the core does not handle itself (video).
   std::function<void(const net::frame&)> on_other_frame;
+  /// The server answered for `name`'s keys: `online` with the keys now in
+  /// directory() (pinned, or blocked if they changed), else not online.
+  std::function<void(const std::string& name, bool online)> on_keys;
 };
 
-/// Outcome of send_text: who got an envelope and who did not, and why.
+/// Outcome of send_text: who got an envelope, who will once the server
+/// has sent their keys (a warning follows if it then cannot be sent), and
+/// who did not, and why.
 struct send_report {
   std::vector<std::string> sent;
+  std::vector<std::string> waiting;
   std::vector<std::pair<std::string, std::string>> refused;
 };
+
+/// Messages (to send, or received) that may wait for their peer's keys at
+/// once; beyond it a message is refused or dropped with a warning.
+constexpr size_t max_waiting_for_keys = 1024;
+
+/// Names per KEYS_REQUEST (the server's max-keys-per-request defaults to
+/// 256).
+constexpr size_t keys_request_batch = 64;
 
 /// Default for client_core::set_timestamp_window: 5 minutes, as Kerberos.
 constexpr uint64_t default_timestamp_window_ms = 5 * 60 * 1000;
@@ -94,8 +108,17 @@ public:
   bool has_output() const;
 
   /// Seals one envelope per recipient; `{"all"}` means everyone else online.
+  /// A recipient whose keys the core does not hold yet gets the message
+  /// once the server sent them (KEYS).
   [[nodiscard]] send_report send_text(const std::vector<std::string>& to,
                                       const std::string& text);
+
+  /// Asks the server for the keys of those of `names` who are online and
+  /// whose keys the core does not hold or await yet (on_keys tells).
+  void request_keys(const std::vector<std::string>& names);
+
+  /// Whether the keys of `peer` are in directory().
+  bool has_keys(const std::string& peer) const;
 
   /// Sends QUIT and closes TLS.
   void quit();
@@ -135,6 +158,8 @@ public:
   const std::string& server_fingerprint() const {
     return server_fp_;
   }
+  /// Who is online; an entry's keys are empty until the server sent them
+  /// (request_keys, or on first use).
   const std::map<std::string, net::peer_info>& directory() const {
     return directory_;
   }
@@ -151,7 +176,8 @@ public:
     return blocked_;
   }
 
-  /// Key fingerprint of an online peer (empty if unknown).
+  /// Key fingerprint of an online peer (empty if unknown or its keys have
+  /// not arrived).
   std::string fingerprint_of(const std::string& peer) const;
 
   /// Safety number of this user and `peer` (empty if unknown).
@@ -164,6 +190,13 @@ private:
   void handle_frame(const net::frame& f);
   void open_delivery(const net::deliver& d);
   void apply_directory(const net::directory& d);
+  void apply_keys(const net::peer_keys& k);
+  /// Seals and sends `text` to `peer`, whose keys are known.
+  bool seal_to(const std::string& peer, const std::string& text,
+               std::string& why);
+  /// What waited for `peer`'s keys: sent or opened now, or (`gone`: it is
+  /// not online) dropped with a warning.
+  void release_waiting(const std::string& peer, bool gone);
   void fail(const std::string& text, net::errc code = net::errc::protocol);
 
   net::frame_channel channel_;
@@ -176,6 +209,10 @@ private:
   std::string name_;
   std::string server_fp_;
   std::map<std::string, net::peer_info> directory_;
+  std::set<std::string> keys_asked_; ///< a KEYS answer is due
+  std::map<std::string, std::vector<std::string>> waiting_texts_;
+  std::map<std::string, std::vector<net::deliver>> waiting_delivers_;
+  size_t waiting_ = 0; ///< entries of both maps
   std::set<std::string> blocked_;
   uint64_t counter_;
   uint32_t next_id_ = 1;

@@ -100,6 +100,9 @@ client_events menu::events() {
   ev.on_other_frame = [this](const net::frame& f) {
     video_->on_frame(*core_, f);
   };
+  ev.on_keys = [this](const std::string& name, bool online) {
+    on_keys(name, online);
+  };
   return ev;
 }
 
@@ -123,6 +126,7 @@ bool menu::ready_for_input() const {
   return state_ == state::naming || state_ == state::main ||
          state_ == state::recipients || state_ == state::text ||
          state_ == state::video_pick;
+  // not keys_wait: the message line waits until the keys are in
 }
 
 bool menu::is_quit(const std::string& raw) {
@@ -190,8 +194,12 @@ void menu::on_directory(const std::vector<std::string>& joined,
   }
   for (auto& n : joined)
     event("* " + safe_text(n) + " joined");
-  for (auto& n : left)
+  for (auto& n : left) {
     event("* " + safe_text(n) + " left");
+    // No keys will come for a recipient who left; send_text says so.
+    if (keys_wanted_.erase(n) > 0)
+      ask_text_when_keys_are_in();
+  }
 }
 
 void menu::on_video_list() {
@@ -229,6 +237,7 @@ void menu::on_line(const std::string& raw) {
     return on_recipients(text);
   case state::text:
     return on_text(raw);
+  case state::keys_wait: // not ready_for_input(): the line waits
   case state::connecting: // typed before WELCOME
   case state::video_wait:
   case state::quitting:
@@ -258,15 +267,15 @@ void menu::on_choice(const std::string& choice) {
     return;
   } else if (choice.rfind("f ", 0) == 0) {
     auto peer = trim(choice.substr(2));
-    auto fp = core_->fingerprint_of(peer);
-    if (fp.empty()) {
+    if (core_->directory().count(peer) == 0) {
       line("unknown name '" + safe_text(peer) + "'");
+    } else if (!core_->has_keys(peer)) {
+      // The directory lists names; keys come from the server on request.
+      fingerprints_wanted_.insert(peer);
+      core_->request_keys({peer});
+      line("asking the server for the keys of " + safe_text(peer) + "...");
     } else {
-      line("key fingerprint of " + safe_text(peer) + ": " + fp);
-      if (peer != core_->name())
-        line("safety number with " + safe_text(peer) + ": " +
-             core_->safety_number_with(peer) + "  (compare it with " +
-             safe_text(peer) + " out of band)");
+      show_fingerprint(peer);
     }
   } else if (choice.rfind("accept ", 0) == 0) {
     auto peer = trim(choice.substr(7));
@@ -302,6 +311,29 @@ void menu::on_recipients(const std::string& text) {
     return prompt(recipients_prompt);
   }
   recipients_ = std::move(names);
+  // The directory lists names only: fetch the recipients' keys now, so a
+  // changed key is reported before the message is typed and the message
+  // goes out as soon as it is.
+  std::vector<std::string> peers;
+  if (recipients_.size() == 1 && recipients_[0] == "all") {
+    for (auto& kvp : core_->directory())
+      if (kvp.first != core_->name())
+        peers.push_back(kvp.first);
+  } else {
+    peers = recipients_;
+  }
+  keys_wanted_.clear();
+  for (auto& p : peers)
+    if (!core_->has_keys(p))
+      keys_wanted_.insert(p);
+  core_->request_keys(peers);
+  state_ = state::keys_wait;
+  ask_text_when_keys_are_in();
+}
+
+void menu::ask_text_when_keys_are_in() {
+  if (state_ != state::keys_wait || !keys_wanted_.empty())
+    return;
   state_ = state::text;
   prompt("message: ");
 }
@@ -321,10 +353,36 @@ void menu::on_text(const std::string& raw) {
         to += (to.empty() ? "" : ", ") + safe_text(s);
       line("sent to " + to);
     }
+    if (!report.waiting.empty()) {
+      std::string to;
+      for (auto& s : report.waiting)
+        to += (to.empty() ? "" : ", ") + safe_text(s);
+      line("sending to " + to + " as soon as the server has sent the keys");
+    }
     for (auto& [peer, why] : report.refused)
       line("NOT sent to " + safe_text(peer) + ": " + safe_text(why));
   }
   show_menu();
+}
+
+void menu::show_fingerprint(const std::string& peer) {
+  line("key fingerprint of " + safe_text(peer) + ": " +
+       core_->fingerprint_of(peer));
+  if (peer != core_->name())
+    line("safety number with " + safe_text(peer) + ": " +
+         core_->safety_number_with(peer) + "  (compare it with " +
+         safe_text(peer) + " out of band)");
+}
+
+void menu::on_keys(const std::string& name, bool online) {
+  if (keys_wanted_.erase(name) > 0)
+    ask_text_when_keys_are_in();
+  if (fingerprints_wanted_.erase(name) == 0)
+    return;
+  if (online)
+    show_fingerprint(name);
+  else
+    line(safe_text(name) + " is not online any more");
 }
 
 void menu::list_clients() {

@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,7 @@ public:
     connecting, ///< name sent, waiting for WELCOME
     main,       ///< the numbered menu
     recipients,
+    keys_wait, ///< recipients chosen, their keys on the way
     text,
     video_wait, ///< listing requested
     video_pick,
@@ -115,6 +117,11 @@ private:
   void on_directory(const std::vector<std::string>& joined,
                     const std::vector<std::string>& left, bool snapshot);
   void on_video_list();
+  void on_keys(const std::string& name, bool online);
+  /// Asks for the message once every recipient's keys are in (or its
+  /// answer said it left: send_text then refuses it with the reason).
+  void ask_text_when_keys_are_in();
+  void show_fingerprint(const std::string& peer);
 
   void on_choice(const std::string& choice);
   void on_recipients(const std::string& line);
@@ -129,6 +136,8 @@ private:
   playback* video_ = nullptr;
   state state_ = state::naming;
   std::vector<std::string> recipients_;
+  std::set<std::string> fingerprints_wanted_; ///< `f NAME` awaiting keys
+  std::set<std::string> keys_wanted_; ///< recipients awaiting keys
   int exit_code_ = -1;
 };
 

@@ -76,6 +76,11 @@ public:
     return journal_lines_;
   }
 
+  /// Whether `name` has pinned keys.
+  bool knows(const std::string& name) const {
+    return peers_.count(name) > 0;
+  }
+
   /// Number of remembered peers.
   size_t size() const {
     return peers_.size();

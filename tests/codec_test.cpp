@@ -28,8 +28,12 @@ CAF_TEST(every message type survives a round trip) {
   CAF_CHECK_EQUAL(round_trip(w), w);
   error_frame e{static_cast<uint8_t>(errc::name_taken), 7, true, "taken"};
   CAF_CHECK_EQUAL(round_trip(e), e);
-  directory d{true, {"carol"}, {{"bob", bytes(32, 4), bytes(32, 5)}}};
+  directory d{false, {{"carol"}}, {{"alice", "bob"}}};
   CAF_CHECK_EQUAL(round_trip(d), d);
+  keys_request kr{{"bob", "carol"}};
+  CAF_CHECK_EQUAL(round_trip(kr), kr);
+  peer_keys pk{{{"bob", bytes(32, 4), bytes(32, 5)}}, {"carol"}};
+  CAF_CHECK_EQUAL(round_trip(pk), pk);
   send_message s{42, "bob", bytes(1000, 9)};
   CAF_CHECK_EQUAL(round_trip(s), s);
   deliver dl{"alice", bytes{1, 2, 3}};

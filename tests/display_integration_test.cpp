@@ -20,14 +20,12 @@ CAF_TEST(control characters and extra lines cannot forge a sender) {
   raw_client alice{srv.port};
   alice.join("alice");
   CAF_REQUIRE(bob->wait_for("* alice joined"));
-  net::bytes bob_x25519;
-  while (bob_x25519.empty()) {
-    auto d = alice.wait_for<net::directory>();
-    CAF_REQUIRE(d);
-    for (auto& p : d->joined)
-      if (p.name == "bob")
-        bob_x25519 = p.x25519_key;
-  }
+  // the directory lists names; bob's keys come on request
+  alice.send(net::keys_request{{"bob"}});
+  auto k = alice.wait_for<net::peer_keys>();
+  CAF_REQUIRE(k);
+  CAF_REQUIRE_EQUAL(k->peers.size(), 1u);
+  auto bob_x25519 = k->peers[0].x25519_key;
   std::string body = "hi\r\x1b[2K[alice] fake \x1b[8mhidden\x1b[0m\n"
                      "[carol] second line \xe2\x80\xae"
                      "cba\n"

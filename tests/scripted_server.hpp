@@ -6,6 +6,8 @@
 // The server sends with the channel's send(); what it reads comes out of
 // shuttle() as frames.
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include <caf/test/unit_test.hpp>
@@ -64,5 +66,41 @@ inline void shuttle(client::client_core& core, net::frame_channel& server,
   }
   CAF_FAIL("the connection did not settle");
 }
+
+/// What the registry answers to KEYS_REQUEST, scripted: the keys of
+/// whoever is in `keys`.
+struct scripted_keys {
+  std::map<std::string, net::peer_info> keys;
+  size_t seen = 0;     ///< frames of `received` looked at
+  size_t answered = 0; ///< KEYS_REQUESTs answered
+
+  void add(const std::string& name, const net::identity& id) {
+    keys[name] = {name, id.x25519_pub, id.ed25519_pub};
+  }
+
+  /// Answers the requests among `received` not looked at yet; false if
+  /// there were none.
+  bool answer(net::frame_channel& server,
+              const std::vector<net::frame>& received) {
+    bool any = false;
+    for (; seen < received.size(); ++seen) {
+      auto& f = received[seen];
+      if (f.type != net::keys_request::wire_type)
+        continue;
+      auto req = net::decode_payload<net::keys_request>(f);
+      CAF_REQUIRE(req);
+      net::peer_keys k;
+      for (auto& name : req->names)
+        if (auto i = keys.find(name); i != keys.end())
+          k.peers.push_back(i->second);
+        else
+          k.unknown.push_back(name);
+      server.send(k);
+      ++answered;
+      any = true;
+    }
+    return any;
+  }
+};
 
 } // namespace test_support

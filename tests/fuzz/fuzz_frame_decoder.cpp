@@ -51,6 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       std::abort();
     try_all<net::hello, net::welcome, net::error_frame, net::directory,
             net::send_message, net::deliver, net::quit, net::ping, net::pong,
+            net::keys_request, net::peer_keys,
             net::video_list_request, net::video_list, net::play_request,
             net::play_started, net::video_frame, net::video_ack,
             net::video_control, net::video_end>(*f);

@@ -49,13 +49,17 @@ int main(int argc, char** argv) {
                alice.ed25519_pub,
                *net::ed25519_sign(alice.ed25519_priv, t.data(), t.size())};
   write(dir + "/hello", net::encode_frame(h));
-  write(dir + "/welcome", net::encode_frame(net::welcome{1, "alice", 131072}));
+  write(dir + "/welcome",
+        net::encode_frame(net::welcome{net::protocol_version, "alice", 131072}));
   write(dir + "/error", net::encode_frame(net::error_frame{15, 7, false, "x"}));
-  net::directory d{true,
-                   {"carol"},
-                   {{"alice", alice.x25519_pub, alice.ed25519_pub},
-                    {"bob", bob.x25519_pub, bob.ed25519_pub}}};
+  net::directory d{false, {{"carol"}}, {{"alice", "alicia", "bob"}}};
   write(dir + "/directory", net::encode_frame(d));
+  write(dir + "/keys_request",
+        net::encode_frame(net::keys_request{{"alice", "bob"}}));
+  net::peer_keys k{{{"alice", alice.x25519_pub, alice.ed25519_pub},
+                    {"bob", bob.x25519_pub, bob.ed25519_pub}},
+                   {"carol"}};
+  write(dir + "/keys", net::encode_frame(k));
   std::vector<char> two;
   net::append_frame(two, net::send_message{3, "bob", {1, 2, 3}});
   net::append_frame(two, net::ping{42});
