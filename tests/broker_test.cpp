@@ -16,6 +16,7 @@
 #include "net/frame_dispatch.hpp"
 #include "net/identity.hpp"
 #include "net/messages.hpp"
+#include "tests/recorder.hpp"
 #include "tests/frames.hpp"
 #include "tests/temp_dir.hpp"
 
@@ -234,11 +235,7 @@ struct fixture : test_node_fixture<> {
   }
 
   std::vector<std::string> online() {
-    std::vector<std::string> names;
-    for (auto& kvp : deref<registry_impl>(reg).state.entries)
-      names.push_back(kvp.first);
-    std::sort(names.begin(), names.end());
-    return names;
+    return test_support::online_names(deref<registry_impl>(reg).state);
   }
 };
 

@@ -63,6 +63,15 @@ recorder(recorder_actor::stateful_pointer<recorder_state> self) {
   };
 }
 
+/// The names a registry holds, sorted (what the suites compare with).
+inline std::vector<std::string> online_names(const actors::registry_state& st) {
+  std::vector<std::string> names;
+  for (auto& kvp : st.entries)
+    names.push_back(kvp.first);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 /// The set of names a client would hold after applying `dirs` in order.
 inline std::vector<std::string> apply(const std::vector<net::directory>& dirs) {
   std::vector<std::string> names;

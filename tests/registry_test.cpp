@@ -49,12 +49,8 @@ struct fixture : test_coordinator_fixture<> {
     return net::code_of(errs.back());
   }
 
-  names online() {
-    names result;
-    for (auto& kvp : deref<registry_impl>(reg).state.entries)
-      result.push_back(kvp.first);
-    std::sort(result.begin(), result.end());
-    return result;
+  std::vector<std::string> online() {
+    return test_support::online_names(deref<registry_impl>(reg).state);
   }
 };
 

@@ -217,11 +217,7 @@ struct fixture : test_coordinator_fixture<> {
   }
 
   std::vector<std::string> online() {
-    std::vector<std::string> names;
-    for (auto& kvp : deref<registry_impl>(reg).state.entries)
-      names.push_back(kvp.first);
-    std::sort(names.begin(), names.end());
-    return names;
+    return test_support::online_names(deref<registry_impl>(reg).state);
   }
 
   net::send_message msg_to(const std::string& to, uint32_t id) {
