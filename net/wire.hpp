@@ -252,7 +252,7 @@ private:
     return get_int(n) && (n <= remaining() / min_size || fail());
   }
 
-  /// An unsigned LEB128 varint of at most five bytes.
+  /// An unsigned LEB128 varint of at most five bytes, in its shortest form.
   bool get_varint(uint32_t& x) {
     x = 0;
     for (int shift = 0; shift < 35; shift += 7) {
@@ -263,7 +263,7 @@ private:
         return fail();
       x |= static_cast<uint32_t>(b & 0x7F) << shift;
       if ((b & 0x80) == 0)
-        return true;
+        return b != 0 || shift == 0 || fail(); // no overlong encodings
     }
     return fail();
   }
@@ -285,6 +285,12 @@ private:
       auto* prev = xs.names.empty() ? nullptr : &xs.names.back();
       if (shared > (prev ? prev->size() : 0) || rest == 0 ||
           rest > remaining() || shared + size_t{rest} > name_list_max_name) {
+        fail();
+        return;
+      }
+      // One encoding per list: `shared` is the whole common prefix, so the
+      // rest cannot start with the previous name's next byte.
+      if (prev && shared < prev->size() && (*prev)[shared] == *pos_) {
         fail();
         return;
       }

@@ -136,6 +136,9 @@ CAF_TEST(a name list out of order or with a repeat is rejected) {
   CAF_CHECK(!decodes(list_of({{0, "bob"}, {4, "x"}})));     // shares too much
   CAF_CHECK(!decodes(list_of({{1, "bob"}})));               // first shares
   CAF_CHECK(!decodes(list_of({{0, ""}})));                  // empty name
+  // one encoding only: "alicia" after "alici" must share all five bytes
+  CAF_CHECK(decodes(list_of({{0, "alici"}, {5, "a"}})));
+  CAF_CHECK(!decodes(list_of({{0, "alici"}, {4, "ia"}}))); // found by fuzzing
   // truncated: a rest longer than the bytes, a varint cut off
   auto cut = list_of({{0, "alice"}});
   cut.pop_back();
@@ -144,6 +147,14 @@ CAF_TEST(a name list out of order or with a repeat is rejected) {
   put_u32(open_varint, 1);
   open_varint.push_back(static_cast<char>(0x80));
   CAF_CHECK(!decodes(open_varint));
+  // a varint in more bytes than it needs (found by fuzzing)
+  std::vector<char> overlong;
+  put_u32(overlong, 1);
+  overlong.push_back(0);
+  overlong.push_back(static_cast<char>(0x82));
+  overlong.push_back(0);
+  overlong.insert(overlong.end(), {'a', 'b'});
+  CAF_CHECK(!decodes(overlong));
   // a count the bytes cannot hold (3 bytes per name at least)
   std::vector<char> lie;
   put_u32(lie, 3);
