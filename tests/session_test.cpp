@@ -246,6 +246,19 @@ struct fixture : test_coordinator_fixture<> {
     CAF_CHECK(session_gone(c));
   }
 
+  /// The client is still connected `quiet` - 1 s from now and closed with
+  /// a fatal `code` naming `why` 1 s later.
+  void check_closed_after(const client& c, caf::timespan quiet, net::errc code,
+                          const std::string& why) {
+    advance_time(quiet - std::chrono::seconds{1});
+    drain();
+    CAF_CHECK_EQUAL(conn(c).closes, 0);
+    advance_time(std::chrono::seconds{1});
+    drain();
+    check_fatal_close(c, code);
+    CAF_CHECK(contains(last_error(c).text, why));
+  }
+
   client join(const std::string& name) {
     auto c = connect();
     send_frame(c, make_hello(name, c.id));
@@ -761,13 +774,7 @@ CAF_TEST(a write stall closes at the stall timeout whatever the idle timeout) {
   drain();
   CAF_REQUIRE_EQUAL(st.output.size(), 0u);
   send_frame(alice, net::ping{1}); // the pong is never taken
-  advance_time(29s);
-  drain();
-  CAF_CHECK_EQUAL(conn(alice).closes, 0);
-  advance_time(1s);
-  drain();
-  check_fatal_close(alice, net::errc::overloaded);
-  CAF_CHECK(contains(last_error(alice).text, "you stopped reading"));
+  check_closed_after(alice, 30s, net::errc::overloaded, "you stopped reading");
 }
 
 CAF_TEST(a closed session is not pinned by its idle timer) {
@@ -801,13 +808,7 @@ CAF_TEST(without a wheel the session keeps its deadlines with its own timer) {
   cfg.deadlines = nullptr;
   cfg.idle_timeout = 60s;
   auto alice = join("alice"); // the handshake timer (10 s) is now stale
-  advance_time(59s);
-  drain();
-  CAF_CHECK_EQUAL(conn(alice).closes, 0);
-  advance_time(1s);
-  drain();
-  check_fatal_close(alice, net::errc::protocol);
-  CAF_CHECK(contains(last_error(alice).text, "idle"));
+  check_closed_after(alice, 60s, net::errc::protocol, "idle");
 }
 
 CAF_TEST(others messages beyond the backlog bound go back to their sender) {
