@@ -10,6 +10,79 @@
 
 namespace actors {
 
+namespace {
+
+// Reads: small while the connection is quiet or not joined, 16 KiB while a
+// joined client sends in bulk. CAF allocates (and zero-fills) the read
+// buffer anew after every read, and an idle connection holds one.
+constexpr size_t small_read = 1024;
+constexpr size_t large_read = 16384;
+
+/// What the connection writes, and how CAF's write buffers stay small at
+/// rest. CAF 0.17 has two per socket: it sends from one while writes fill
+/// the other (`wr_buf`), swaps them when the first is out, and both keep
+/// the capacity of the largest burst they carried (a directory snapshot:
+/// ~80 bytes per user). So the one to be filled is released whenever all
+/// is written, and when more than `whole_write` bytes wait in it, their
+/// last `tail_write` bytes are held back until the rest is out: the buffer
+/// CAF sends from last, and keeps while the connection is idle, is then
+/// that small tail, and the large one goes at the tail's drain.
+class outbound {
+public:
+  static constexpr size_t whole_write = 2048;
+  static constexpr size_t tail_write = 256;
+
+  /// Bytes from the session, after what is held back.
+  void write(caf::io::broker* self, caf::io::connection_handle hdl,
+             std::vector<char>& bytes) {
+    auto& buf = self->wr_buf(hdl);
+    append(buf, held_);
+    append(buf, bytes);
+    // Without reports (CAF's test multiplexer) nothing would release a
+    // held tail: then nothing is held.
+    if (reports_ && buf.size() > whole_write) {
+      held_.assign(buf.end() - tail_write, buf.end());
+      buf.resize(buf.size() - tail_write);
+    }
+    self->flush(hdl);
+  }
+
+  /// CAF wrote some; `remaining` are still in its two buffers.
+  void transferred(caf::io::broker* self, caf::io::connection_handle hdl,
+                   size_t remaining) {
+    reports_ = true;
+    if (remaining > 0) // CAF still sends from one of them
+      return;
+    auto& buf = self->wr_buf(hdl);
+    std::vector<char>{}.swap(buf);
+    append(buf, held_); // CAF sends it next (swaps it in after this report)
+  }
+
+  /// Before a close: everything to CAF, which sends it before the FIN.
+  void hand_over_all(caf::io::broker* self, caf::io::connection_handle hdl) {
+    append(self->wr_buf(hdl), held_);
+    self->flush(hdl);
+  }
+
+private:
+  /// Moves `from` to the end of `to` (no copy when `to` is empty) and
+  /// leaves `from` empty without capacity.
+  static void append(std::vector<char>& to, std::vector<char>& from) {
+    if (from.empty())
+      return;
+    if (to.empty())
+      to.swap(from);
+    else
+      to.insert(to.end(), from.begin(), from.end());
+    std::vector<char>{}.swap(from);
+  }
+
+  std::vector<char> held_; ///< the last bytes written, not yet in CAF's
+  bool reports_ = false;   ///< CAF reports writes (data_transferred)
+};
+
+} // namespace
+
 caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                          std::shared_ptr<const server_context> ctx,
                          caf::actor_addr acceptor) {
@@ -21,8 +94,8 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                                  ctx->settings->max_prejoin_frame_size),
       peer);
   // Small reads before the join (a TLS handshake and a HELLO are a few KiB):
-  // an unjoined connection then holds 2 KiB of read buffer, not 16.
-  self->configure_read(hdl, caf::io::receive_policy::at_most(2048));
+  // an unjoined connection then holds 1 KiB of read buffer, not 16.
+  self->configure_read(hdl, caf::io::receive_policy::at_most(small_read));
   self->ack_writes(hdl, true);
   // Input handed to the session and not yet reported processed. Above the
   // bound the socket is not read (the kernel's window then slows the
@@ -31,8 +104,11 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
     uint64_t unprocessed = 0;
     bool halted = false;
     bool closing = false; ///< lingering before the close
+    bool joined = false;
+    size_t read_size = small_read;
   };
   auto in = std::make_shared<inbound>();
+  auto out = std::make_shared<outbound>();
   uint64_t bound = ctx->settings->max_unprocessed_input;
   // Closing a socket with unread input makes the kernel reset it at once
   // and drop what we still had to send: the reason a client is closed
@@ -42,7 +118,7 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
     if (in->closing)
       return;
     in->closing = true;
-    self->flush(hdl);
+    out->hand_over_all(self, hdl);
     if (ctx->settings->close_linger.count() == 0) {
       self->close(hdl);
       self->quit();
@@ -59,8 +135,18 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
       [=](caf::io::new_data_msg& msg) {
         if (in->closing)
           return;
-        in->unprocessed += msg.buf.size();
+        auto n = msg.buf.size();
+        in->unprocessed += n;
         self->send(sess, recv_atom::value, std::move(msg.buf));
+        // A full read asks for larger ones, a short one for small ones
+        // again; configure_read applies to the very next read.
+        auto want = n >= in->read_size ? large_read
+                    : n < small_read   ? small_read
+                                       : in->read_size;
+        if (in->joined && want != in->read_size) {
+          in->read_size = want;
+          self->configure_read(hdl, caf::io::receive_policy::at_most(want));
+        }
         if (in->unprocessed >= bound && !in->halted) {
           in->halted = true;
           self->halt(hdl);
@@ -85,6 +171,7 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
           self->trigger(hdl);
       },
       [=](caf::io::data_transferred_msg& msg) {
+        out->transferred(self, hdl, msg.remaining);
         self->send(sess, sent_atom::value, static_cast<uint64_t>(msg.written));
       },
       [=](const caf::io::connection_closed_msg&) {
@@ -93,7 +180,7 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
         self->quit();
       },
       [=](joined_atom) {
-        self->configure_read(hdl, caf::io::receive_policy::at_most(16384));
+        in->joined = true;
         if (auto acc = caf::actor_cast<caf::actor>(acceptor))
           self->send(acc, joined_atom::value);
       },
@@ -107,9 +194,10 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
         self->close(hdl);
         self->quit();
       },
-      [=](write_atom, const std::vector<char>& bytes) {
-        self->write(hdl, bytes.size(), bytes.data());
-        self->flush(hdl);
+      [=](write_atom, std::vector<char>& bytes) {
+        out->write(self, hdl, bytes);
+        if (in->closing) // no tail waits once the close is under way
+          out->hand_over_all(self, hdl);
       },
       [=](caf::close_atom) { linger(); },
   };

@@ -33,8 +33,11 @@ using shed_atom = caf::atom_constant<caf::atom("shed")>;
 using resume_atom = caf::atom_constant<caf::atom("resume")>;
 /// connection: the linger after a close is over.
 using linger_atom = caf::atom_constant<caf::atom("linger")>;
-/// session: check the deadlines (handshake, idle, write stall)
+/// deadline wheel -> session: check the deadlines (handshake, idle, write
+/// stall)
 using idle_atom_t = caf::atom_constant<caf::atom("idlecheck")>;
+/// session -> deadline wheel: wake me after this delay.
+using wake_atom = caf::atom_constant<caf::atom("wake")>;
 
 // -- video (catalog, video_stream, frame_pacer) -------------------------------
 // CAF's own atoms (tick_atom, reset_atom, get_atom ...) are reused where

@@ -11,6 +11,7 @@
 
 #include "actors/acceptor.hpp"
 #include "actors/catalog_actor.hpp"
+#include "actors/deadline_wheel.hpp"
 #include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
 #include "actors/server_options.hpp"
@@ -88,8 +89,10 @@ int main(int argc, char** argv) {
   auto registry = sys.spawn(actors::registry, opts->registry);
   auto budget =
       sys.spawn(actors::outbound_budget, opts->max_total_outgoing_bytes);
+  auto wheel = sys.spawn(actors::deadline_wheel);
   auto settings = std::make_shared<actors::session_settings>(opts->session);
   settings->budget = budget;
+  settings->deadlines = wheel;
   auto cat = opts->catalog;
   cat.cache_dir = opts->data_dir + "/cache";
   cat.log = [](const std::string& line) { CHAT_LOG(info, "video: " << line); };
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
     anon_send_exit(registry, caf::exit_reason::user_shutdown);
     anon_send_exit(catalog, caf::exit_reason::user_shutdown);
     anon_send_exit(budget, caf::exit_reason::user_shutdown);
+    anon_send_exit(wheel, caf::exit_reason::user_shutdown);
     return fail(net::describe(listen_err));
   }
   std::cout << "listening on " << opts->host << ":" << port << "\n"
@@ -141,6 +145,8 @@ int main(int argc, char** argv) {
   await_down(catalog.address());
   anon_send_exit(budget, caf::exit_reason::user_shutdown);
   await_down(budget.address());
+  anon_send_exit(wheel, caf::exit_reason::user_shutdown);
+  await_down(wheel.address());
   if (!all_down) {
     // Something did not stop in time (a bug: every stop above is bounded).
     // The rest is ended without its own cleanup: the acceptor kills its

@@ -55,6 +55,7 @@ void handle_hello(session_ptr self, const net::hello& msg) {
             st.current = phase::joined;
             st.user = name;
             st.channel->max_frame_size(st.settings->max_frame_size);
+            schedule_deadlines(self); // the handshake deadline is over
             caf::anon_send(st.connection, joined_atom::value);
             emit(self, net::welcome{net::protocol_version, name,
                                     st.settings->max_frame_size});

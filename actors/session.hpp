@@ -16,6 +16,8 @@
 // session <-> catalog: video_list_request, play_request (docs/video.md)
 // session -> video_stream: video_ack | video_control (by stream id)
 // session -> outbound budget: (backlog_atom, self, bytes)
+// session <-> deadline wheel: (wake_atom, self, delay) -> idle_atom_t when
+//   due; (delete_atom, self) when the session ends
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +33,7 @@
 #include <caf/typed_event_based_actor.hpp>
 
 #include "actors/catalog_actor.hpp"
+#include "actors/deadline_wheel.hpp"
 #include "actors/messages.hpp"
 #include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
@@ -72,6 +75,9 @@ struct session_settings {
   std::chrono::seconds write_stall_timeout{30};
   /// Where backlogs are reported (server-wide bound); invalid: nowhere.
   outbound_budget_actor budget;
+  /// What wakes the session at its deadlines; invalid: the session's own
+  /// delayed_send, which keeps a closed session alive until it fires.
+  deadline_wheel_actor deadlines;
   std::chrono::seconds idle_timeout{300};
   bool log_frames = false;
   // video
@@ -85,16 +91,16 @@ struct session_settings {
   uint32_t max_keys_per_request = 256;
 };
 
-/// A session's interface: what the registry, the video streams and the
-/// outbound budget send it (registry_member, video_sink, shed_sink), plus:
+/// A session's interface: what the registry, the video streams, the
+/// outbound budget and the deadline wheel send it (registry_member,
+/// video_sink, shed_sink, deadline_sink), plus:
 /// - `(recv_atom, bytes)`: connection -> session, bytes read from the socket.
 /// - `(sent_atom, n)`: connection -> session, n bytes reached the socket.
 /// - `closed_atom`: connection -> session, the peer closed the socket.
-/// - `idle_atom_t`: the session's own timer (its deadlines).
-using session_actor = registry_member::extend_with<video_sink, shed_sink>::extend<
-    caf::reacts_to<recv_atom, std::vector<char>>,
-    caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>,
-    caf::reacts_to<idle_atom_t>>;
+using session_actor =
+    registry_member::extend_with<video_sink, shed_sink, deadline_sink>::extend<
+        caf::reacts_to<recv_atom, std::vector<char>>,
+        caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>>;
 
 struct session_state {
   enum class phase { handshake, joining, joined, closing };
@@ -127,6 +133,8 @@ struct session_state {
   /// name -> ROUTEs to it that asked the registry for the route and are
   /// not answered yet; while any is out, later ones go the same way.
   std::unordered_map<std::string, uint32_t> route_waits;
+  /// When the session is to be woken next (max: not armed).
+  caf::actor_clock::time_point wake_at = caf::actor_clock::time_point::max();
   std::map<uint32_t, video_stream_actor> streams; ///< invalid: starting
   uint32_t next_stream_id = 1;
   uint64_t frames_skipped = 0; ///< video frames dropped for a slow reader

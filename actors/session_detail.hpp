@@ -71,10 +71,16 @@ std::string hex_prefix(const std::vector<char>& xs, size_t n);
 /// false: refused (the client is told, with the message id).
 [[nodiscard]] bool charge_send(session_ptr self, const net::send_message& msg);
 
-/// Starts the handshake deadline and arms the first check.
+/// Starts the handshake deadline and arms the first wake.
 void start_deadlines(session_ptr self);
 
-/// The handshake, idle and write-stall deadlines; re-arms itself.
+/// Arms the wake at the earliest deadline that applies now (handshake,
+/// idle, write stall) unless it is armed for then already. Call when a
+/// deadline moved earlier or one ended; a deadline that moved later (new
+/// activity, progress) is found when the wake comes.
+void schedule_deadlines(session_ptr self);
+
+/// On a wake: closes the session past a deadline, else arms the next wake.
 void check_deadlines(session_ptr self);
 
 // -- where messages go (actors/session_routes.cpp) ----------------------------

@@ -33,18 +33,21 @@ double frame_cost(uint8_t type) {
   }
 }
 
-/// How often the deadlines (handshake, idle, write stall) are checked. CAF's
-/// clock holds a strong reference to the receiver of a pending timer, so one
-/// long timer would keep a closed session in memory until it fires (the
-/// 30 s handshake deadline did); short checks bound that to 10 s. Each check
-/// arms the next one no later than the nearest deadline.
-caf::timespan check_period(const session_settings& cfg) {
-  caf::timespan period = std::chrono::seconds{10};
+using time_point = caf::actor_clock::time_point;
+
+/// The earliest deadline that applies now (max: none).
+time_point next_deadline(session_ptr self) {
+  auto& st = self->state;
+  auto& cfg = *st.settings;
+  auto next = time_point::max();
+  if (st.current == session_state::phase::handshake ||
+      st.current == session_state::phase::joining)
+    next = st.handshake_deadline;
   if (cfg.idle_timeout.count() > 0)
-    period = std::min(period, caf::timespan{cfg.idle_timeout});
-  if (cfg.write_stall_timeout.count() > 0)
-    period = std::min(period, caf::timespan{cfg.write_stall_timeout} / 2);
-  return period;
+    next = std::min(next, st.last_activity + cfg.idle_timeout);
+  if (cfg.write_stall_timeout.count() > 0 && st.output.size() > 0)
+    next = std::min(next, st.output.last_progress() + cfg.write_stall_timeout);
+  return next;
 }
 
 } // namespace
@@ -104,19 +107,38 @@ bool charge_send(session_ptr self, const net::send_message& msg) {
 
 void start_deadlines(session_ptr self) {
   auto& st = self->state;
-  auto& cfg = *st.settings;
   // One deadline from accept to WELCOME; nothing extends it.
-  st.handshake_deadline = self->clock().now() + cfg.handshake_timeout;
-  self->delayed_send(self,
-                     std::min(check_period(cfg),
-                              caf::timespan{cfg.handshake_timeout}),
-                     idle_atom_t::value);
+  st.handshake_deadline = self->clock().now() + st.settings->handshake_timeout;
+  if (auto& wheel = st.settings->deadlines)
+    self->attach_functor([wheel, addr = self->address()] {
+      caf::anon_send(wheel, caf::delete_atom::value, addr);
+    });
+  schedule_deadlines(self);
+}
+
+void schedule_deadlines(session_ptr self) {
+  auto& st = self->state;
+  auto next = next_deadline(self);
+  if (next == st.wake_at || next == time_point::max() ||
+      st.current == session_state::phase::closing)
+    return;
+  st.wake_at = next;
+  auto delay = std::max(caf::timespan{0}, next - self->clock().now());
+  if (auto& wheel = st.settings->deadlines)
+    self->send(wheel, wake_atom::value, deadline_sink{self}, delay);
+  else
+    self->delayed_send(self, delay, idle_atom_t::value);
 }
 
 void check_deadlines(session_ptr self) {
   auto& st = self->state;
   auto& cfg = *st.settings;
   auto now = self->clock().now();
+  // Woken before the armed time: an own timer that a later one replaced
+  // (the wheel replaces instead, and wakes nobody early).
+  if (now < st.wake_at)
+    return;
+  st.wake_at = time_point::max();
   bool joining = st.current == session_state::phase::handshake ||
                  st.current == session_state::phase::joining;
   if (joining && now >= st.handshake_deadline) {
@@ -137,18 +159,7 @@ void check_deadlines(session_ptr self) {
       now - st.last_activity >= cfg.idle_timeout)
     return emit_error(self, net::errc::protocol,
                       "idle for too long; send PING to stay connected", true);
-  // Next check: the period, or sooner if a deadline falls before it.
-  caf::timespan next = check_period(cfg);
-  if (joining)
-    next = std::min(next, caf::timespan{st.handshake_deadline - now});
-  if (cfg.idle_timeout.count() > 0)
-    next = std::min(next, caf::timespan{cfg.idle_timeout -
-                                        (now - st.last_activity)});
-  if (cfg.write_stall_timeout.count() > 0 && st.output.size() > 0)
-    next = std::min(next, caf::timespan{cfg.write_stall_timeout -
-                                        (now - st.output.last_progress())});
-  self->delayed_send(self, next, idle_atom_t::value);
+  schedule_deadlines(self);
 }
-
 
 } // namespace actors

@@ -15,7 +15,10 @@ void flush_output(session_ptr self) {
   st.channel->take_output(out);
   if (out.empty())
     return;
+  bool was_empty = st.output.size() == 0;
   st.output.queued(out.size(), self->clock().now());
+  if (was_empty) // the write-stall deadline starts
+    schedule_deadlines(self);
   caf::anon_send(st.connection, write_atom::value, std::move(out));
   report_backlog(self);
   // Others' chat stops at max_outgoing_bytes (senders hear recipient_busy)

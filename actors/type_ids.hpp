@@ -11,6 +11,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "actors/deadline_wheel.hpp"
 #include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
 #include "actors/video_stream.hpp"
@@ -40,6 +41,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(chatroom, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(chatroom, (::actors::outgoing_video_frame))
 
   // typed handles carried in messages
+  CAF_ADD_TYPE_ID(chatroom, (::actors::deadline_sink))
   CAF_ADD_TYPE_ID(chatroom, (::actors::error_sink))
   CAF_ADD_TYPE_ID(chatroom, (::actors::recipient))
   CAF_ADD_TYPE_ID(chatroom, (::actors::registry_member))

@@ -18,8 +18,9 @@ shift 4
 bench=${CHAT_BENCH:-build/chat-bench}
 keys='.delivered, .loss, .delivered_per_s, .latency_ms_p50, .latency_ms_p99,
       .server_cpu_s_per_million, .server_rss_mib, .all_joined_s,
-      .rss_per_client_kib, .server_cpu_s_connect'
-echo "run | delivered | loss | delivered/s | p50 ms | p99 ms | server CPU-s/M | server RSS MiB | all joined s | RSS/client KiB | server CPU-s connect"
+      .rss_per_client_kib, .server_cpu_s_connect, .rss_per_client_idle_end_kib,
+      .server_idle_cpu_s'
+echo "run | delivered | loss | delivered/s | p50 ms | p99 ms | server CPU-s/M | server RSS MiB | all joined s | RSS/client KiB | server CPU-s connect | RSS/client at idle end KiB | server idle CPU-s"
 for ((i = 1; i <= rounds; ++i)); do
   for side in A B; do
     bin=$a

@@ -19,7 +19,8 @@ const char* scenarios_help = R"(scenarios:
   connect  N clients connect, finish TLS, join; waits until every client's
            directory lists all N. Reports connects/s, time to convergence,
            join latency (connect start -> WELCOME + snapshot), server RSS per
-           client and server CPU while the N clients sit idle (--idle).
+           client 1 s after convergence, and server CPU (% and CPU-s) and
+           RSS per client at the end while the N clients sit idle (--idle).
   relay    N clients in pairs (or each to the next --fanout K clients) send
            --size byte messages at an aggregate --rate SENDs/s, open loop
            (scheduled by time) for --duration s. --envelopes real seals every

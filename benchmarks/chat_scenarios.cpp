@@ -180,6 +180,8 @@ result run_connect(const options& o, const target& t) {
     r.figures["server_cpu_s_connect"] = round2(after.cpu_s - before.cpu_s);
   }
   if (js.ok && o.idle > 0) {
+    progress(o, "connect: all joined and converged; idle for " +
+                    std::to_string(o.idle) + " s");
     auto s0 = t.pid > 0 ? sample_proc(t.pid) : proc_sample{};
     auto b0 = self_cpu_s();
     auto end = now_s() + o.idle;
@@ -192,6 +194,11 @@ result run_connect(const options& o, const target& t) {
       auto s1 = sample_proc(t.pid);
       r.figures["server_idle_cpu_pct"] =
           round2((s1.cpu_s - s0.cpu_s) / (s1.t - s0.t) * 100);
+      r.figures["server_idle_cpu_s"] = round2(s1.cpu_s - s0.cpu_s);
+      // At rest after the storm: what a connection keeps, not its peak.
+      r.figures["server_rss_idle_end_mib"] = round2(s1.rss_kb / 1024.0);
+      r.figures["rss_per_client_idle_end_kib"] = round2(
+          double(s1.rss_kb - std::min(s1.rss_kb, before.rss_kb)) / double(n));
     }
   }
   size_t still = 0;

@@ -1,7 +1,9 @@
 #include "net/tls_channel.hpp"
 
 #include <algorithm>
+#include <cstring>
 
+#include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
@@ -11,19 +13,12 @@ namespace net {
 
 namespace {
 
-// Ciphertext is handed to OpenSSL at most one maximal TLS record at a time,
-// and plaintext is encrypted in record-sized pieces, so the memory BIOs
-// (whose buffers never shrink) stay around one record each however much a
-// caller passes in at once.
-constexpr size_t max_record = 16384 + 256 + 5;
+// Plaintext is encrypted in record-sized pieces.
 constexpr size_t max_plain_chunk = 16384;
 
 // Our own buffers are released when they grew past this after being
 // drained, to keep an idle connection small.
 constexpr size_t keep_capacity = 64 * 1024;
-
-// Memory BIOs holding a buffer larger than this are replaced once empty.
-constexpr size_t keep_bio = 4096;
 
 caf::error tls_error(std::string what) {
   return make_error(errc::tls, std::move(what));
@@ -46,6 +41,73 @@ void move_append(std::vector<char>& from, std::vector<char>& to) {
   release_if_large(from);
 }
 
+/// What the channel's BIO reads from and writes to: the caller's bytes
+/// during `feed`, and the channel's outgoing ciphertext.
+struct bio_buffers {
+  const char* in = nullptr;
+  size_t in_size = 0;
+  std::vector<char>* out = nullptr;
+};
+
+int bio_write(BIO* bio, const char* data, size_t n, size_t* written) {
+  auto* io = static_cast<bio_buffers*>(BIO_get_data(bio));
+  io->out->insert(io->out->end(), data, data + n);
+  *written = n;
+  return 1;
+}
+
+int bio_read(BIO* bio, char* data, size_t n, size_t* read) {
+  auto* io = static_cast<bio_buffers*>(BIO_get_data(bio));
+  BIO_clear_retry_flags(bio);
+  if (io->in_size == 0) { // "wait for more", not end of stream
+    BIO_set_retry_read(bio);
+    *read = 0;
+    return 0;
+  }
+  auto k = std::min(n, io->in_size);
+  std::memcpy(data, io->in, k);
+  io->in += k;
+  io->in_size -= k;
+  *read = k;
+  return 1;
+}
+
+long bio_ctrl(BIO* bio, int cmd, long, void*) {
+  switch (cmd) {
+  case BIO_CTRL_FLUSH:
+    return 1;
+  case BIO_CTRL_PENDING:
+    return static_cast<long>(
+        static_cast<bio_buffers*>(BIO_get_data(bio))->in_size);
+  default: // no EOF, nothing pending to write, no other feature
+    return 0;
+  }
+}
+
+int bio_create(BIO* bio) {
+  BIO_set_init(bio, 1);
+  return 1;
+}
+
+// OpenSSL reads ciphertext straight from what `feed` was given and writes
+// records straight into the channel's output. Memory BIOs kept their own
+// copies in buffers that never shrink: up to a record or a burst of them
+// per connection, idle or not (3 KiB on average at 5,000 clients).
+BIO_METHOD* channel_bio_method() {
+  static BIO_METHOD* method = [] {
+    auto* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK,
+                           "chatroom channel");
+    if (m) {
+      BIO_meth_set_write_ex(m, bio_write);
+      BIO_meth_set_read_ex(m, bio_read);
+      BIO_meth_set_ctrl(m, bio_ctrl);
+      BIO_meth_set_create(m, bio_create);
+    }
+    return m;
+  }();
+  return method;
+}
+
 } // namespace
 
 // -- tls_channel::impl --------------------------------------------------------
@@ -53,8 +115,7 @@ void move_append(std::vector<char>& from, std::vector<char>& to) {
 struct tls_channel::impl {
   tls_context ctx;
   ssl_ptr ssl;
-  BIO* rbio = nullptr; // owned by ssl
-  BIO* wbio = nullptr; // owned by ssl
+  bio_buffers io; // the BIO's view of our buffers (owned by ssl)
   bool is_server = false;
   bool started = false;
   bool done = false;
@@ -85,11 +146,10 @@ struct tls_channel::impl {
     }
     ERR_clear_error();
     x->ssl.reset(SSL_new(ctx.native_handle()));
-    auto* rbio = BIO_new(BIO_s_mem());
-    auto* wbio = BIO_new(BIO_s_mem());
-    if (!x->ssl || !rbio || !wbio) {
-      BIO_free(rbio);
-      BIO_free(wbio);
+    auto* method = channel_bio_method();
+    auto* bio = method ? BIO_new(method) : nullptr;
+    if (!x->ssl || !bio) {
+      BIO_free(bio);
       x->err = tls_error("cannot create a TLS connection: " +
                          take_openssl_error("out of memory"));
       return x;
@@ -97,11 +157,9 @@ struct tls_channel::impl {
     // Record buffers are freed whenever they are empty: an idle or
     // half-open connection then holds no 2 x 16 KiB of them.
     SSL_set_mode(x->ssl.get(), SSL_MODE_RELEASE_BUFFERS);
-    // An empty read BIO means "wait for more", not end of stream.
-    BIO_set_mem_eof_return(rbio, -1);
-    SSL_set_bio(x->ssl.get(), rbio, wbio);
-    x->rbio = rbio;
-    x->wbio = wbio;
+    x->io.out = &x->cipher_out;
+    BIO_set_data(bio, &x->io);
+    SSL_set_bio(x->ssl.get(), bio, bio); // one reference, read and write
     SSL_set_app_data(x->ssl.get(), x.get());
     if (server) {
       SSL_set_accept_state(x->ssl.get());
@@ -120,8 +178,7 @@ struct tls_channel::impl {
     if (!err)
       err = std::move(e);
     ERR_clear_error();
-    // The alert OpenSSL queued (if any) is still worth sending.
-    drain_wbio();
+    // The alert OpenSSL wrote (if any) is in cipher_out: still worth sending.
     pending_write.clear();
   }
 
@@ -145,43 +202,6 @@ struct tls_channel::impl {
         what += std::string{" ("} + X509_verify_cert_error_string(vr) + ")";
     }
     fail(tls_error(std::move(what)));
-  }
-
-  void drain_wbio() {
-    if (!wbio)
-      return;
-    auto n = BIO_ctrl_pending(wbio);
-    if (n == 0)
-      return;
-    auto old = cipher_out.size();
-    cipher_out.resize(old + n);
-    auto got = BIO_read(wbio, cipher_out.data() + old, static_cast<int>(n));
-    cipher_out.resize(old + static_cast<size_t>(std::max(got, 0)));
-  }
-
-  // Memory BIO buffers only ever grow; once one is empty but holds a large
-  // buffer, a fresh BIO takes its place so an idle connection stays small.
-  void shrink_bios() {
-    if (!ssl || failed())
-      return;
-    auto large = [](BIO* bio) {
-      BUF_MEM* mem = nullptr;
-      BIO_get_mem_ptr(bio, &mem);
-      return BIO_ctrl_pending(bio) == 0 && mem && mem->max > keep_bio;
-    };
-    if (large(rbio)) {
-      if (auto* fresh = BIO_new(BIO_s_mem())) {
-        BIO_set_mem_eof_return(fresh, -1);
-        SSL_set0_rbio(ssl.get(), fresh); // frees the old one
-        rbio = fresh;
-      }
-    }
-    if (large(wbio)) {
-      if (auto* fresh = BIO_new(BIO_s_mem())) {
-        SSL_set0_wbio(ssl.get(), fresh);
-        wbio = fresh;
-      }
-    }
   }
 
   // Verification of the server certificate: the chain is self-signed, so
@@ -243,7 +263,6 @@ struct tls_channel::impl {
     while (!failed() && !done) {
       ERR_clear_error();
       auto ret = SSL_do_handshake(ssl.get());
-      drain_wbio();
       if (ret == 1) {
         on_handshake_done();
         break;
@@ -264,7 +283,6 @@ struct tls_channel::impl {
         plain_in.insert(plain_in.end(), buf, buf + ret);
         continue; // also drains what SSL_pending holds
       }
-      drain_wbio(); // KeyUpdate replies and alerts
       auto code = SSL_get_error(ssl.get(), ret);
       if (code == SSL_ERROR_WANT_READ || code == SSL_ERROR_WANT_WRITE)
         return;
@@ -282,7 +300,6 @@ struct tls_channel::impl {
       auto chunk = std::min(n, max_plain_chunk);
       ERR_clear_error();
       auto ret = SSL_write(ssl.get(), data, static_cast<int>(chunk));
-      drain_wbio();
       if (ret <= 0) {
         fail_from_ssl(ret, "write");
         return false;
@@ -329,20 +346,14 @@ bool tls_channel::feed(const char* data, size_t n) {
   if (x.failed())
     return false;
   x.started = true;
-  // Hand over at most one record at a time and process it, so the read BIO
-  // never buffers more than about a record.
-  do {
-    auto chunk = std::min(n, max_record);
-    if (chunk > 0 && BIO_write(x.rbio, data, static_cast<int>(chunk)) !=
-                         static_cast<int>(chunk)) {
-      x.fail(tls_error("out of memory buffering TLS input"));
-      return false;
-    }
-    data += chunk;
-    n -= chunk;
-    x.advance();
-  } while (n > 0 && !x.failed());
-  x.shrink_bios();
+  // OpenSSL reads the records from `data` until it needs more (a partial
+  // record waits in its own buffer), a close_notify, or a failure; what
+  // follows those is dropped.
+  x.io.in = data;
+  x.io.in_size = n;
+  x.advance();
+  x.io.in = nullptr;
+  x.io.in_size = 0;
   return !x.failed();
 }
 
@@ -358,9 +369,7 @@ bool tls_channel::write(const char* data, size_t n) {
     x.pending_write.insert(x.pending_write.end(), data, data + n);
     return true;
   }
-  auto ok = x.encrypt(data, n);
-  x.shrink_bios();
-  return ok;
+  return x.encrypt(data, n);
 }
 
 bool tls_channel::has_output() const {
@@ -414,7 +423,6 @@ void tls_channel::close() {
   ERR_clear_error();
   SSL_shutdown(x.ssl.get());
   ERR_clear_error();
-  x.drain_wbio();
 }
 
 bool tls_channel::peer_closed() const {

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "actors/deadline_wheel.hpp"
 #include "actors/registry.hpp"
 #include "actors/session.hpp"
 #include "net/crypto.hpp"
@@ -123,6 +124,7 @@ struct client {
 
 struct fixture : test_coordinator_fixture<> {
   registry_actor reg;
+  deadline_wheel_actor wheel;
   session_settings cfg;
   std::vector<caf::actor_addr> spawned;
 
@@ -130,6 +132,8 @@ struct fixture : test_coordinator_fixture<> {
     registry_settings rs;
     rs.coalesce = 0ms; // push directory changes at once
     reg = sys.spawn(registry, rs);
+    wheel = sys.spawn(deadline_wheel);
+    cfg.deadlines = wheel;
     cfg.handshake_timeout = 10s;
     cfg.idle_timeout = 300s;
     cfg.write_stall_timeout = 0s; // the recorder never reports writes
@@ -139,6 +143,7 @@ struct fixture : test_coordinator_fixture<> {
     for (auto& a : spawned)
       anon_send_exit(a, caf::exit_reason::user_shutdown);
     anon_send_exit(reg, caf::exit_reason::user_shutdown);
+    anon_send_exit(wheel, caf::exit_reason::user_shutdown);
     sched.run();
   }
 
@@ -175,6 +180,23 @@ struct fixture : test_coordinator_fixture<> {
     return deref<caf::stateful_actor<conn_state>>(c.conn).state;
   }
 
+  /// Pending timers that would deliver a message to `who`.
+  size_t timers_for(const caf::actor_addr& who) {
+    using clock = caf::detail::simple_actor_clock;
+    size_t n = 0;
+    for (auto& kvp : sched.clock().schedule())
+      if (kvp.second->subtype == clock::actor_msg_type &&
+          caf::actor_cast<caf::actor_addr>(
+              static_cast<clock::actor_msg&>(*kvp.second).receiver) == who)
+        ++n;
+    return n;
+  }
+
+  /// Sessions the wheel would wake.
+  size_t wheel_entries() {
+    return deref<deadline_wheel_impl>(wheel).state.by_sink.size();
+  }
+
   bool session_gone(const client& c) {
     return deref<caf::stateful_actor<watcher_state>>(c.watch).state.down;
   }
@@ -207,6 +229,19 @@ struct fixture : test_coordinator_fixture<> {
     CAF_CHECK(e.fatal);
     CAF_CHECK_EQUAL(e.code, code(expected));
     CAF_CHECK(session_gone(c));
+  }
+
+  /// The client is still connected `quiet` - 1 s from now and closed with
+  /// a fatal `code` naming `why` 1 s later.
+  void check_closed_after(const client& c, caf::timespan quiet, net::errc code,
+                          const std::string& why) {
+    advance_time(quiet - std::chrono::seconds{1});
+    drain();
+    CAF_CHECK_EQUAL(conn(c).closes, 0);
+    advance_time(std::chrono::seconds{1});
+    drain();
+    check_fatal_close(c, code);
+    CAF_CHECK(contains(last_error(c).text, why));
   }
 
   client join(const std::string& name) {
@@ -802,6 +837,40 @@ CAF_TEST(an idle session is closed and ping keeps it alive) {
   CAF_CHECK(online().empty());
 }
 
+CAF_TEST(an idle joined session is woken at its idle timeout only) {
+  // Was: every session re-checked its deadlines every min(10 s, idle
+  // timeout): 500 timer messages a second for 5,000 idle clients.
+  cfg.idle_timeout = 300s;
+  auto alice = join("alice");
+  advance_time(11s); // past the handshake deadline (10 s)
+  drain();
+  size_t fired = 0;
+  for (int t = 11; t < 299; ++t) { // to 299 s
+    fired += advance_time(1s);
+    drain();
+  }
+  CAF_CHECK_EQUAL(fired, 0u);
+  CAF_CHECK_EQUAL(conn(alice).closes, 0);
+  advance_time(1s); // 300 s of silence
+  drain();
+  check_fatal_close(alice, net::errc::protocol);
+  CAF_CHECK(contains(last_error(alice).text, "idle"));
+}
+
+CAF_TEST(a write stall closes at the stall timeout whatever the idle timeout) {
+  cfg.idle_timeout = 300s;
+  cfg.write_stall_timeout = 30s;
+  auto alice = join("alice");
+  auto& st = deref<session_impl>(alice.sess).state;
+  self->send(alice.sess, sent_atom::value, st.output.size()); // all taken
+  drain();
+  advance_time(100s);
+  drain();
+  CAF_REQUIRE_EQUAL(st.output.size(), 0u);
+  send_frame(alice, net::ping{1}); // the pong is never taken
+  check_closed_after(alice, 30s, net::errc::overloaded, "you stopped reading");
+}
+
 CAF_TEST(a closed session is not pinned by its idle timer) {
   // Regression: the idle check was one delayed_send of idle-timeout-s
   // (300 s); CAF's clock keeps a strong reference to the receiver until
@@ -809,12 +878,12 @@ CAF_TEST(a closed session is not pinned by its idle timer) {
   // (chat-bench churn: server RSS +1.9 KiB per connection, linear).
   cfg.idle_timeout = 300s;
   auto alice = join("alice");
+  CAF_CHECK_EQUAL(wheel_entries(), 1u);
   send_frame(alice, net::quit{});
   CAF_CHECK(online().empty());
-  // every timer of the closed session fires within 10 s
-  advance_time(10s);
-  drain();
-  CAF_CHECK(sched.clock().schedule().empty());
+  // no timer holds the closed session, and the wheel has forgotten it
+  CAF_CHECK_EQUAL(timers_for(alice.sess.address()), 0u);
+  CAF_CHECK_EQUAL(wheel_entries(), 0u);
 }
 
 CAF_TEST(a session closed before joining is not pinned by its deadline) {
@@ -825,9 +894,15 @@ CAF_TEST(a session closed before joining is not pinned by its deadline) {
   auto c = connect();
   send_frame(c, net::ping{1}); // not a HELLO: fatal
   check_fatal_close(c, net::errc::protocol);
-  advance_time(10s);
-  drain();
-  CAF_CHECK(sched.clock().schedule().empty());
+  CAF_CHECK_EQUAL(timers_for(c.sess.address()), 0u);
+  CAF_CHECK_EQUAL(wheel_entries(), 0u);
+}
+
+CAF_TEST(without a wheel the session keeps its deadlines with its own timer) {
+  cfg.deadlines = nullptr;
+  cfg.idle_timeout = 60s;
+  auto alice = join("alice"); // the handshake timer (10 s) is now stale
+  check_closed_after(alice, 60s, net::errc::protocol, "idle");
 }
 
 CAF_TEST(others messages beyond the backlog bound go back to their sender) {

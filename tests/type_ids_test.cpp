@@ -110,6 +110,8 @@ CAF_TEST(video messages survive serialization) {
   f.jpeg = std::make_shared<const std::vector<char>>(1000, 'j');
   check_round_trip(f);
   check_round_trip(shed_atom::value);
+  check_round_trip(wake_atom::value, caf::actor_cast<deadline_sink>(self),
+                   caf::timespan{std::chrono::seconds{30}});
   check_round_trip(backlog_atom::value, caf::actor_cast<shed_sink>(self),
                    uint64_t{1} << 20);
 }
