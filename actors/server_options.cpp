@@ -146,10 +146,6 @@ net::result<server_options> parse_server_options(int argc,
        ->default_value(o.max_total_outgoing_bytes),
      "unsent bytes of all sessions together; beyond it the largest backlog "
      "is closed (overloaded), then the next")
-    ("max-cached-routes",
-     po::value(&s.max_cached_routes)->default_value(s.max_cached_routes),
-     "recipients per session whose session is kept (monitored) so their "
-     "messages skip the registry; 0 = every message through the registry")
     ("max-keys-per-request",
      po::value(&s.max_keys_per_request)
        ->default_value(s.max_keys_per_request),

@@ -86,7 +86,8 @@ struct frame_handler {
 
   void operator()(net::send_message& msg) {
     if (charge_send(self, msg))
-      route_send(self, msg);
+      self->send(self->state.registry, route_atom::value, std::move(msg.to),
+                 msg.id, std::move(msg.envelope));
   }
 
   void operator()(const net::quit&) {
@@ -187,9 +188,6 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
   st.output = net::output_backlog{now};
   st.last_activity = now;
   start_deadlines(self);
-  // What a session monitors: the sessions it routes to.
-  self->set_down_handler(
-      [=](const caf::down_msg& dm) { forget_route(self, dm.source); });
   return {
       // -- from the connection ------------------------------------------------
       [=](recv_atom, const std::vector<char>& bytes) {
@@ -216,9 +214,6 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       },
       [=](const net::deliver& d, const error_sink& sender, uint32_t id) {
         relay(self, d, sender, id);
-      },
-      [=](route_atom, const std::string& name, const recipient& route) {
-        learn_route(self, name, route);
       },
       [=](const net::error_frame& e) {
         emit(self, e);

@@ -12,7 +12,6 @@
 //   consumed_atom reports input processed; the connection stops reading
 //   while more than max_unprocessed_input are not (back-pressure).
 // session -> registry: see actors/registry.hpp
-// session -> session: deliver, once the registry handed out the route
 // session <-> catalog: video_list_request, play_request (docs/video.md)
 // session -> video_stream: video_ack | video_control (by stream id)
 // session -> outbound budget: (backlog_atom, self, bytes)
@@ -84,9 +83,6 @@ struct session_settings {
   std::string default_policy = "adaptive";
   stream_settings stream;
   uint32_t max_streams = 2; ///< concurrent playbacks per session
-  /// Recipients whose session this one keeps a handle to (monitored), so
-  /// messages to them skip the registry; others go through it every time.
-  uint32_t max_cached_routes = 64;
   /// Names one KEYS request may ask for.
   uint32_t max_keys_per_request = 256;
 };
@@ -127,12 +123,6 @@ struct session_state {
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
   caf::actor_clock::time_point handshake_deadline; ///< accept + timeout
-  /// name -> that user's session, learned from the registry (see
-  /// session_routes.cpp); an entry goes when its session is down.
-  std::unordered_map<std::string, recipient> routes;
-  /// name -> ROUTEs to it that asked the registry for the route and are
-  /// not answered yet; while any is out, later ones go the same way.
-  std::unordered_map<std::string, uint32_t> route_waits;
   /// When the session is to be woken next (max: not armed).
   caf::actor_clock::time_point wake_at = caf::actor_clock::time_point::max();
   std::map<uint32_t, video_stream_actor> streams; ///< invalid: starting

@@ -9,9 +9,7 @@
 // - session_limits.cpp: what a client may send: the frame and chat budgets,
 //   the idle and write-stall deadlines.
 // - session_video.cpp: the session's playbacks.
-// - session_routes.cpp: where a SEND goes: through the registry until it
-//   hands out the recipient's session, then straight to that session; and
-//   the keys of named users, from the registry.
+// - session_keys.cpp: the keys of named users, from the registry.
 // session.cpp is the protocol state machine that uses them.
 
 #include <string>
@@ -83,23 +81,11 @@ void schedule_deadlines(session_ptr self);
 /// On a wake: closes the session past a deadline, else arms the next wake.
 void check_deadlines(session_ptr self);
 
-// -- where messages go (actors/session_routes.cpp) ----------------------------
-
-/// Sends an admitted SEND on: straight to the recipient's session when its
-/// route is known, else through the registry (asking for the route while
-/// there is room to keep it).
-void route_send(session_ptr self, net::send_message& msg);
-
-/// The registry's answer to a ROUTE that asked for the route.
-void learn_route(session_ptr self, const std::string& name,
-                 const recipient& route);
+// -- keys of other users (actors/session_keys.cpp) ----------------------------
 
 /// Answers KEYS_REQUEST from the registry (at most max_keys_per_request
 /// names; more is refused, non-fatal).
 void request_keys(session_ptr self, net::keys_request& msg);
-
-/// A session this one routes to is down: its route goes.
-void forget_route(session_ptr self, const caf::actor_addr& who);
 
 // -- the session's playbacks (actors/session_video.cpp) -----------------------
 
