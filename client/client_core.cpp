@@ -276,6 +276,7 @@ void client_core::apply_directory(const net::directory& d) {
   if (d.snapshot) {
     directory_.clear();
     keys_asked_.clear();
+    keys_queue_.clear();
   }
   for (auto& name : d.left.names)
     if (directory_.erase(name) > 0) {
@@ -310,22 +311,32 @@ void client_core::apply_directory(const net::directory& d) {
 }
 
 void client_core::request_keys(const std::vector<std::string>& names) {
-  net::keys_request req;
-  auto flush = [&] {
-    if (!req.names.empty())
-      channel_.send(req);
-    req.names.clear();
-  };
   for (auto& name : names) {
     auto i = directory_.find(name);
     if (i == directory_.end() || !i->second.x25519_key.empty() ||
         !keys_asked_.insert(name).second)
       continue;
-    req.names.push_back(name);
-    if (req.names.size() == keys_request_batch)
-      flush();
+    keys_queue_.push_back(name);
   }
-  flush();
+  send_key_requests();
+}
+
+void client_core::send_key_requests() {
+  while (key_requests_in_flight_ < max_key_requests_in_flight &&
+         !keys_queue_.empty()) {
+    net::keys_request req;
+    while (req.names.size() < keys_request_batch && !keys_queue_.empty()) {
+      auto name = std::move(keys_queue_.front());
+      keys_queue_.pop_front();
+      // Left (or answered) meanwhile: nothing to ask.
+      if (keys_asked_.count(name) > 0 && !has_keys(name))
+        req.names.push_back(std::move(name));
+    }
+    if (req.names.empty())
+      return;
+    channel_.send(req);
+    ++key_requests_in_flight_;
+  }
 }
 
 bool client_core::has_keys(const std::string& peer) const {
@@ -334,6 +345,8 @@ bool client_core::has_keys(const std::string& peer) const {
 }
 
 void client_core::apply_keys(const net::peer_keys& k) {
+  if (key_requests_in_flight_ > 0)
+    --key_requests_in_flight_;
   std::vector<trust_store::pin> new_pins;
   std::vector<std::string> arrived;
   for (auto& p : k.peers) {
@@ -387,6 +400,7 @@ void client_core::apply_keys(const net::peer_keys& k) {
       if (ev_.on_keys)
         ev_.on_keys(name, false);
     }
+  send_key_requests();
 }
 
 void client_core::release_waiting(const std::string& peer, bool gone) {

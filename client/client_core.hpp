@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <deque>
 #include <set>
 #include <string>
 #include <vector>
@@ -70,6 +71,11 @@ constexpr size_t max_waiting_for_keys = 1024;
 /// Names per KEYS_REQUEST (the server's max-keys-per-request defaults to
 /// 256).
 constexpr size_t keys_request_batch = 64;
+
+/// KEYS_REQUESTs awaiting their answer at once; more names wait their turn,
+/// so the keys of a whole room never exceed the server's frame budget
+/// (each request costs 16 units of frame-burst 2000).
+constexpr size_t max_key_requests_in_flight = 8;
 
 /// Default for client_core::set_timestamp_window: 5 minutes, as Kerberos.
 constexpr uint64_t default_timestamp_window_ms = 5 * 60 * 1000;
@@ -209,7 +215,12 @@ private:
   std::string name_;
   std::string server_fp_;
   std::map<std::string, net::peer_info> directory_;
-  std::set<std::string> keys_asked_; ///< a KEYS answer is due
+  std::set<std::string> keys_asked_; ///< a KEYS answer is due (or queued)
+  std::deque<std::string> keys_queue_; ///< asked, not yet requested
+  size_t key_requests_in_flight_ = 0;
+  /// Sends KEYS_REQUESTs for queued names while fewer than the bound are
+  /// awaiting their answer.
+  void send_key_requests();
   std::map<std::string, std::vector<std::string>> waiting_texts_;
   std::map<std::string, std::vector<net::deliver>> waiting_delivers_;
   size_t waiting_ = 0; ///< entries of both maps

@@ -276,6 +276,25 @@ CAF_TEST(a room of 8000 joins by name and pins what it fetches in batches) {
   CAF_CHECK(s->core->blocked().empty());
 }
 
+CAF_TEST(the keys of a room are asked for a few requests at a time) {
+  connect(2000);
+  s->core->request_keys(others());
+  // without answers, no more than the bound go out (the server's frame
+  // budget would drop the rest)
+  test_support::shuttle(*s->core, s->server, 1000,
+                        test_support::core_accepts::required, s->at_server);
+  size_t requests = 0;
+  for (auto& f : s->at_server)
+    requests += f.type == net::keys_request::wire_type;
+  CAF_CHECK_EQUAL(requests, max_key_requests_in_flight);
+  // as answers come, the rest follow until every key is in
+  shuttle();
+  CAF_CHECK_EQUAL(key_requests,
+                  (2001u + keys_request_batch - 1) / keys_request_batch);
+  CAF_CHECK(s->core->has_keys("peer-1999"));
+  CAF_CHECK_EQUAL(s->trust->size(), 2001u);
+}
+
 CAF_TEST(keys that differ from the pin block the peer) {
   connect();
   net::identity mallory = net::identity::generate();
