@@ -26,7 +26,15 @@ namespace {
 
 constexpr auto flood_time = milliseconds{2000};
 constexpr long max_growth_kib = 64 * 1024;
+/// Bystanders' p99 during a flood. Under AddressSanitizer every allocation
+/// is several times slower and one stall of the loaded box is the p99 of
+/// ~96 samples (seen: 141 and 156 ms in one CI run, 1-21 ms when rerun),
+/// so there the bound only says that bystanders are served at all.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr long max_p99_ms = 1000;
+#else
 constexpr long max_p99_ms = 50;
+#endif
 
 
 /// Many copies of one frame, about 64 KiB.
