@@ -31,6 +31,19 @@ bool has_problem(const catalog& c, const std::string& file_part) {
 
 } // namespace
 
+namespace {
+
+/// The one 48p rendition of `frames` frames of "video_1", written to `dir`
+/// and scanned.
+rendition one_rendition(const temp_dir& dir, uint32_t frames) {
+  CAF_REQUIRE(test_util::make_renditions(dir, "video_1", {48}, frames));
+  auto c = scan_catalog(dir.path());
+  CAF_REQUIRE_EQUAL(c.videos.size(), 1u);
+  return c.videos[0].renditions[0];
+}
+
+} // namespace
+
 CAF_TEST(rendition names parse) {
   auto n = parse_rendition_name("video_1_720p.avi");
   CAF_REQUIRE(n);
@@ -162,10 +175,7 @@ CAF_TEST(renditions of different length map by timestamp) {
 
 CAF_TEST(frame store encodes each frame once and reuses its cache) {
   temp_dir dir;
-  CAF_REQUIRE(test_util::make_renditions(dir, "video_1", {48}, 20));
-  auto c = scan_catalog(dir.path());
-  CAF_REQUIRE_EQUAL(c.videos.size(), 1u);
-  auto& r = c.videos[0].renditions[0];
+  auto r = one_rendition(dir, 20);
   auto cache = dir / "cache";
   std::vector<std::string> log;
   auto before = frame_store::encoded_frames();
@@ -222,10 +232,7 @@ CAF_TEST(frame store encodes each frame once and reuses its cache) {
 
 CAF_TEST(a stop flag ends a cache build at the next frame) {
   temp_dir dir;
-  CAF_REQUIRE(test_util::make_renditions(dir, "video_1", {48}, 40));
-  auto c = scan_catalog(dir.path());
-  CAF_REQUIRE_EQUAL(c.videos.size(), 1u);
-  auto& r = c.videos[0].renditions[0];
+  auto r = one_rendition(dir, 40);
   auto cache = dir / "cache";
   auto stop = std::make_shared<std::atomic<bool>>(false);
   frame_store::options opts;
