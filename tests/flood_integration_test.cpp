@@ -183,6 +183,15 @@ CAF_TEST(a flood of video list requests) {
   check(run(x, repeated(net::video_list_request{})));
 }
 
+CAF_TEST(a flood of key requests) {
+  start();
+  raw_client x{srv->port};
+  x.join("mallory");
+  // the heaviest answers there are: everyone's keys, again and again, while
+  // alice and bob (asked for) talk
+  check(run(x, repeated(net::keys_request{{"alice", "bob", "mallory"}})));
+}
+
 CAF_TEST(a flood of pings) {
   start();
   raw_client x{srv->port};
