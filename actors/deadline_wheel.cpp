@@ -51,6 +51,7 @@ deadline_wheel_actor::behavior_type deadline_wheel(self_ptr self) {
   return {
       [=](wake_atom, const deadline_sink& sink, caf::timespan delay) {
         auto& st = self->state;
+        ++st.requests;
         auto addr = sink.address();
         forget(self, addr);
         auto at = self->clock().now() + std::max(caf::timespan{0}, delay);

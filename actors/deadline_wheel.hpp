@@ -45,6 +45,7 @@ struct deadline_wheel_state {
   time_point armed = time_point::max(); ///< when the pending tick fires
   uint64_t generation = 0; ///< of the pending tick; older ticks are stale
   uint64_t wakes = 0;      ///< sinks woken so far
+  uint64_t requests = 0;   ///< wake requests received so far
 
   static inline const char* name = "deadline_wheel";
 };

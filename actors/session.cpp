@@ -55,7 +55,8 @@ void handle_hello(session_ptr self, const net::hello& msg) {
             st.current = phase::joined;
             st.user = name;
             st.channel->max_frame_size(st.settings->max_frame_size);
-            schedule_deadlines(self); // the handshake deadline is over
+            // The handshake deadline, still armed, wakes us once more and
+            // check_deadlines then arms the idle one (schedule_deadlines).
             caf::anon_send(st.connection, joined_atom::value);
             emit(self, net::welcome{net::protocol_version, name,
                                     st.settings->max_frame_size});

@@ -116,11 +116,14 @@ void start_deadlines(session_ptr self) {
   schedule_deadlines(self);
 }
 
+// Only an earlier deadline is armed: one that moved later (every write
+// moves the write-stall deadline) is found when the armed one is due, and
+// check_deadlines arms the next. So a busy session asks for a wake-up about
+// once per write-stall timeout, not once per frame.
 void schedule_deadlines(session_ptr self) {
   auto& st = self->state;
   auto next = next_deadline(self);
-  if (next == st.wake_at || next == time_point::max() ||
-      st.current == session_state::phase::closing)
+  if (next >= st.wake_at || st.current == session_state::phase::closing)
     return;
   st.wake_at = next;
   auto delay = std::max(caf::timespan{0}, next - self->clock().now());

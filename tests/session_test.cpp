@@ -818,6 +818,30 @@ CAF_TEST(without a wheel the session keeps its deadlines with its own timer) {
   check_closed_after(alice, 60s, net::errc::protocol, "idle");
 }
 
+CAF_TEST(a busy session asks the wheel for a wake-up once not per frame) {
+  // Was: every write that found the backlog empty moved the write-stall
+  // deadline later and told the wheel: one more actor hop per relayed
+  // message (the wheel only needs the earliest deadline that may be due).
+  cfg.write_stall_timeout = 30s;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  auto& wheel_state = deref<deadline_wheel_impl>(wheel).state;
+  auto& bob_state = deref<session_impl>(bob.sess).state;
+  auto before = wheel_state.requests;
+  for (uint32_t id = 1; id <= 50; ++id) {
+    advance_time(10ms);
+    send_frame(alice, msg_to("bob", id));
+    // bob's connection took everything: bob's backlog is empty again
+    self->send(bob.sess, sent_atom::value, bob_state.output.size());
+    drain();
+  }
+  CAF_REQUIRE_EQUAL(received<net::deliver>(bob).size(), 50u);
+  CAF_CHECK_LESS_OR_EQUAL(wheel_state.requests - before, 2u);
+  // and the deadlines still hold: bob stops reading and is closed
+  send_frame(alice, msg_to("bob", 51));
+  check_closed_after(bob, 30s, net::errc::overloaded, "you stopped reading");
+}
+
 CAF_TEST(others messages beyond the backlog bound go back to their sender) {
   // Two senders aiming a burst at a reader must not get it evicted: what
   // does not fit is refused to them, and the reader stays.
