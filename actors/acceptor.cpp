@@ -88,11 +88,13 @@ caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                          caf::actor_addr acceptor) {
   auto peer =
       self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
-  auto sess = self->spawn<caf::linked>(
-      session, caf::actor{self}, ctx->registry, ctx->catalog, ctx->settings,
+  auto sess = spawn_session(
+      self->system(), caf::actor{self}, ctx->registry, ctx->catalog,
+      ctx->settings,
       net::frame_channel::server(ctx->tls,
                                  ctx->settings->max_prejoin_frame_size),
       peer);
+  self->link_to(sess);
   // Small reads before the join (a TLS handshake and a HELLO are a few KiB):
   // an unjoined connection then holds 1 KiB of read buffer, not 16.
   self->configure_read(hdl, caf::io::receive_policy::at_most(small_read));

@@ -3,12 +3,13 @@
 #include <algorithm>
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
 namespace actors {
 
 namespace {
 
-using self_ptr = deadline_wheel_actor::stateful_pointer<deadline_wheel_state>;
+using self_ptr = deadline_wheel_impl*;
 
 void forget(self_ptr self, const caf::actor_addr& sink) {
   auto& st = self->state;
@@ -45,16 +46,29 @@ void fire(self_ptr self) {
   }
 }
 
+/// `t` rounded up to a multiple of `step` (0: `t`).
+deadline_wheel_state::time_point round_up(deadline_wheel_state::time_point t,
+                                          caf::timespan step) {
+  if (step.count() <= 0)
+    return t;
+  auto since = t.time_since_epoch();
+  auto rest = since % step;
+  return rest.count() == 0 ? t : t + (step - rest);
+}
+
 } // namespace
 
-deadline_wheel_actor::behavior_type deadline_wheel(self_ptr self) {
+deadline_wheel_actor::behavior_type deadline_wheel(self_ptr self,
+                                                   caf::timespan granularity) {
   return {
       [=](wake_atom, const deadline_sink& sink, caf::timespan delay) {
         auto& st = self->state;
         ++st.requests;
         auto addr = sink.address();
         forget(self, addr);
-        auto at = self->clock().now() + std::max(caf::timespan{0}, delay);
+        auto at = round_up(
+            self->clock().now() + std::max(caf::timespan{0}, delay),
+            granularity);
         st.by_sink.emplace(addr, st.due.emplace(at, addr));
         arm(self);
       },
@@ -70,6 +84,11 @@ deadline_wheel_actor::behavior_type deadline_wheel(self_ptr self) {
         arm(self);
       },
   };
+}
+
+deadline_wheel_actor spawn_deadline_wheel(caf::actor_system& sys,
+                                          caf::timespan granularity) {
+  return sys.middleman().spawn_broker(deadline_wheel, granularity);
 }
 
 } // namespace actors

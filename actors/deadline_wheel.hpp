@@ -15,9 +15,10 @@
 
 #include <caf/actor_addr.hpp>
 #include <caf/actor_clock.hpp>
+#include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
+#include <caf/io/typed_broker.hpp>
 
 #include "actors/messages.hpp"
 
@@ -50,12 +51,30 @@ struct deadline_wheel_state {
   static inline const char* name = "deadline_wheel";
 };
 
-/// The implementation type of the wheel (tests reach its state).
-using deadline_wheel_impl =
-    deadline_wheel_actor::stateful_base<deadline_wheel_state>;
+namespace detail {
+template <class Handle>
+struct wheel_broker_for;
+template <class... Sigs>
+struct wheel_broker_for<caf::typed_actor<Sigs...>> {
+  using type = caf::io::typed_broker<Sigs...>;
+};
+} // namespace detail
 
-/// Spawn with `sys.spawn(deadline_wheel)`; one per server.
-deadline_wheel_actor::behavior_type deadline_wheel(
-    deadline_wheel_actor::stateful_pointer<deadline_wheel_state> self);
+/// The implementation type of the wheel (tests reach its state): a typed
+/// broker without sockets, so that it runs on the multiplexer thread with
+/// the sessions it wakes (docs/decisions.md, 25).
+using deadline_wheel_impl =
+    caf::stateful_actor<deadline_wheel_state,
+                        detail::wheel_broker_for<deadline_wheel_actor>::type>;
+
+/// The wheel's behavior; spawn it with spawn_deadline_wheel.
+deadline_wheel_actor::behavior_type deadline_wheel(deadline_wheel_impl* self,
+                                                   caf::timespan granularity);
+
+/// Spawns the wheel on `sys`'s multiplexer thread; one per server. It
+/// rounds every deadline up to a multiple of `granularity` (0: exact), so
+/// sessions due within one step share one timer and one wake-up round.
+deadline_wheel_actor spawn_deadline_wheel(caf::actor_system& sys,
+                                          caf::timespan granularity);
 
 } // namespace actors

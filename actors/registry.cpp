@@ -154,7 +154,7 @@ registry_actor::behavior_type registry(self_ptr self,
           remove_entry(self, name);
       },
       [=](route_atom, const std::string& to, uint32_t id,
-          net::bytes& envelope) {
+          net::bytes& envelope, bool want_route) {
         auto& st = self->state;
         // The sender is named by who it is, never by what it claims.
         auto s = st.names_by_session.find(
@@ -162,20 +162,23 @@ registry_actor::behavior_type registry(self_ptr self,
         if (s == st.names_by_session.end())
           return; // not (or no longer) a member
         auto& from = st.entries.at(s->second);
-        if (to == from.info.name)
-          return self->send(from.session,
-                            unknown_peer(id, "you cannot send a message to "
-                                             "yourself"));
-        auto i = st.entries.find(to);
-        if (i == st.entries.end())
-          return self->send(from.session,
-                            unknown_peer(id, "unknown recipient '" + to +
-                                                 "' (not online)"));
-        // The sender's session and the message id travel along, so a busy
-        // recipient can refuse it to the sender directly.
-        self->send(i->second.session,
-                   net::deliver{from.info.name, std::move(envelope)},
-                   error_sink{from.session}, id);
+        recipient route; // invalid unless `to` is online
+        if (to == from.info.name) {
+          self->send(from.session, unknown_peer(id, "you cannot send a message "
+                                                    "to yourself"));
+        } else if (auto i = st.entries.find(to); i == st.entries.end()) {
+          self->send(from.session,
+                     unknown_peer(id, "unknown recipient '" + to +
+                                          "' (not online)"));
+        } else {
+          // The sender's session and the message id travel along, so a busy
+          // recipient can refuse it to the sender directly.
+          route = i->second.session;
+          self->send(route, net::deliver{from.info.name, std::move(envelope)},
+                     error_sink{from.session}, id);
+        }
+        if (want_route)
+          self->send(from.session, route_atom::value, to, route);
       },
       [=](caf::get_atom,
           const std::vector<std::string>& names) -> net::peer_keys {

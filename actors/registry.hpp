@@ -42,17 +42,24 @@ using recipient = caf::typed_actor<
 /// - `encoded<directory>`: the snapshot for a joiner, or a coalesced delta
 ///   (left, joined) for everyone else; one encoding shared by all.
 /// - `(deliver, sender, id)`: see `recipient`.
+/// - `(route_atom, name, recipient)`: the answer to a ROUTE that asked for
+///   the route: `name`'s session (invalid: `name` is not online). Sent after
+///   that envelope went on, so once every such answer is in, the member may
+///   send to `name` directly without overtaking its own earlier messages.
 using registry_member = error_sink::extend_with<recipient>::extend<
-    caf::reacts_to<net::encoded<net::directory>>>;
+    caf::reacts_to<net::encoded<net::directory>>,
+    caf::reacts_to<route_atom, std::string, recipient>>;
 
 /// The registry's interface.
 /// - `(join_atom, info, member)` -> `ok_atom`, or an error: bad_name,
 ///   name_taken (an online name has the same uniqueness_key: case, width
 ///   and confusable variants), server_full. The registry monitors the member.
 /// - `(leave_atom, name)`: the sender's own entry goes (QUIT).
-/// - `(route_atom, to, id, envelope)`: `deliver{from, envelope}` to the
-///   member `to`, where `from` is the sender's joined name; unknown_peer
-///   back to the sender when `to` is not online. Ignored from non-members.
+/// - `(route_atom, to, id, envelope, want_route)`: `deliver{from, envelope}`
+///   to the member `to`, where `from` is the sender's joined name;
+///   unknown_peer back to the sender when `to` is not online; with
+///   `want_route`, then `(route_atom, to, recipient)` back to the sender.
+///   Ignored from non-members.
 /// - `(get_atom, names)` -> `peer_keys`: the keys of those of `names` who
 ///   are online, and the others (members only: empty for anyone else).
 /// - `get_atom` -> the online names, sorted.
@@ -61,7 +68,7 @@ using registry_actor = caf::typed_actor<
     caf::replies_to<caf::join_atom, net::peer_info,
                     registry_member>::with<caf::ok_atom>,
     caf::reacts_to<caf::leave_atom, std::string>,
-    caf::reacts_to<route_atom, std::string, uint32_t, net::bytes>,
+    caf::reacts_to<route_atom, std::string, uint32_t, net::bytes, bool>,
     caf::replies_to<caf::get_atom, std::vector<std::string>>::with<
         net::peer_keys>,
     caf::replies_to<caf::get_atom>::with<std::vector<std::string>>,

@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
   auto registry = sys.spawn(actors::registry, opts->registry);
   auto budget =
       sys.spawn(actors::outbound_budget, opts->max_total_outgoing_bytes);
-  auto wheel = sys.spawn(actors::deadline_wheel);
+  auto wheel = actors::spawn_deadline_wheel(sys, opts->deadline_granularity);
   auto settings = std::make_shared<actors::session_settings>(opts->session);
   settings->budget = budget;
   settings->deadlines = wheel;

@@ -146,6 +146,10 @@ net::result<server_options> parse_server_options(int argc,
        ->default_value(o.max_total_outgoing_bytes),
      "unsent bytes of all sessions together; beyond it the largest backlog "
      "is closed (overloaded), then the next")
+    ("max-cached-routes",
+     po::value(&s.max_cached_routes)->default_value(s.max_cached_routes),
+     "recipients per session whose session is kept (monitored) so their "
+     "messages skip the registry; 0 = every message through the registry")
     ("max-keys-per-request",
      po::value(&s.max_keys_per_request)
        ->default_value(s.max_keys_per_request),
@@ -190,6 +194,9 @@ net::result<server_options> parse_server_options(int argc,
     ("shutdown-timeout-s", duration_value(&o.shutdown_timeout),
      "on SIGINT/SIGTERM every client is closed with a reason; exit non-zero "
      "if that takes longer")
+    ("deadline-granularity-ms", duration_value(&o.deadline_granularity),
+     "session deadlines (handshake, idle, write stall) are checked in steps "
+     "of this; each is late by less than a step")
     ("handshake-timeout-ms", duration_value(&s.handshake_timeout),
      "hard deadline from accept to WELCOME (TLS, HELLO, name retries)")
     ("idle-timeout-s", duration_value(&s.idle_timeout),

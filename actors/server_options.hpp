@@ -36,6 +36,9 @@ struct server_options {
   uint64_t max_total_outgoing_bytes = uint64_t{2} << 30;
   /// Stop: every actor done by then, or the exit status says it was not.
   std::chrono::seconds shutdown_timeout{10};
+  /// The deadline wheel wakes sessions in steps of this: one wake-up for
+  /// every deadline that falls in a step, each late by less than a step.
+  std::chrono::milliseconds deadline_granularity{1000};
   // runtime
   uint32_t scheduler_threads = 0; ///< 0 = number of cores
   std::string scheduler_policy = "sharing";

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 
 #include "actors/session_detail.hpp"
 #include "net/crypto.hpp"
@@ -55,8 +56,7 @@ void handle_hello(session_ptr self, const net::hello& msg) {
             st.current = phase::joined;
             st.user = name;
             st.channel->max_frame_size(st.settings->max_frame_size);
-            // The handshake deadline, still armed, wakes us once more and
-            // check_deadlines then arms the idle one (schedule_deadlines).
+            rearm_deadlines(self); // the handshake deadline is over
             caf::anon_send(st.connection, joined_atom::value);
             emit(self, net::welcome{net::protocol_version, name,
                                     st.settings->max_frame_size});
@@ -87,8 +87,7 @@ struct frame_handler {
 
   void operator()(net::send_message& msg) {
     if (charge_send(self, msg))
-      self->send(self->state.registry, route_atom::value, std::move(msg.to),
-                 msg.id, std::move(msg.envelope));
+      route_send(self, msg);
   }
 
   void operator()(const net::quit&) {
@@ -189,6 +188,9 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
   st.output = net::output_backlog{now};
   st.last_activity = now;
   start_deadlines(self);
+  // What a session monitors: the sessions it routes to.
+  self->set_down_handler(
+      [=](const caf::down_msg& dm) { forget_route(self, dm.source); });
   return {
       // -- from the connection ------------------------------------------------
       [=](recv_atom, const std::vector<char>& bytes) {
@@ -216,6 +218,9 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       [=](const net::deliver& d, const error_sink& sender, uint32_t id) {
         relay(self, d, sender, id);
       },
+      [=](route_atom, const std::string& name, const recipient& route) {
+        learn_route(self, name, route);
+      },
       [=](const net::error_frame& e) {
         emit(self, e);
         if (e.fatal)
@@ -238,6 +243,15 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       // -- timers -------------------------------------------------------------
       [=](idle_atom_t) { check_deadlines(self); },
   };
+}
+
+session_actor spawn_session(caf::actor_system& sys, caf::actor connection,
+                            registry_actor registry, catalog_actor catalog,
+                            std::shared_ptr<const session_settings> settings,
+                            net::frame_channel channel, std::string peer) {
+  return sys.middleman().spawn_broker(
+      session, std::move(connection), std::move(registry), std::move(catalog),
+      std::move(settings), std::move(channel), std::move(peer));
 }
 
 } // namespace actors

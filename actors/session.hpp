@@ -5,13 +5,17 @@
 // over typed messages. Bytes go through one net::frame_channel (TLS and
 // framing); limits and back-pressure are value types (net::rate_limit,
 // net::input_credit, net::output_backlog); video streams are child actors.
-// The connection broker, on CAF's single multiplexer thread, only moves
-// bytes:
+// A session is a (typed) broker without sockets: CAF runs it on the
+// multiplexer thread beside its connection broker, so a relayed message
+// crosses no thread (docs/decisions.md, 25). Nothing in it blocks: TLS is
+// in memory, files and decoding are the catalog's. The connection broker
+// only moves bytes:
 //   session -> connection: (write_atom, bytes) | (consumed_atom, n) |
 //                          close_atom
 //   consumed_atom reports input processed; the connection stops reading
 //   while more than max_unprocessed_input are not (back-pressure).
 // session -> registry: see actors/registry.hpp
+// session -> session: deliver, once the registry handed out the route
 // session <-> catalog: video_list_request, play_request (docs/video.md)
 // session -> video_stream: video_ack | video_control (by stream id)
 // session -> outbound budget: (backlog_atom, self, bytes)
@@ -29,7 +33,8 @@
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/typed_actor.hpp>
-#include <caf/typed_event_based_actor.hpp>
+#include <caf/io/typed_broker.hpp>
+#include <caf/stateful_actor.hpp>
 
 #include "actors/catalog_actor.hpp"
 #include "actors/deadline_wheel.hpp"
@@ -83,6 +88,9 @@ struct session_settings {
   std::string default_policy = "adaptive";
   stream_settings stream;
   uint32_t max_streams = 2; ///< concurrent playbacks per session
+  /// Recipients whose session this one keeps a handle to (monitored), so
+  /// messages to them skip the registry; others go through it every time.
+  uint32_t max_cached_routes = 64;
   /// Names one KEYS request may ask for.
   uint32_t max_keys_per_request = 256;
 };
@@ -123,6 +131,12 @@ struct session_state {
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;
   caf::actor_clock::time_point handshake_deadline; ///< accept + timeout
+  /// name -> that user's session, learned from the registry (see
+  /// session_routes.cpp); an entry goes when its session is down.
+  std::unordered_map<std::string, recipient> routes;
+  /// name -> ROUTEs to it that asked the registry for the route and are
+  /// not answered yet; while any is out, later ones go the same way.
+  std::unordered_map<std::string, uint32_t> route_waits;
   /// When the session is to be woken next (max: not armed).
   caf::actor_clock::time_point wake_at = caf::actor_clock::time_point::max();
   std::map<uint32_t, video_stream_actor> streams; ///< invalid: starting
@@ -132,17 +146,36 @@ struct session_state {
   static inline const char* name = "session";
 };
 
-/// The implementation type of a session (tests reach its state).
-using session_impl = session_actor::stateful_base<session_state>;
+namespace detail {
+template <class Handle>
+struct broker_for;
+template <class... Sigs>
+struct broker_for<caf::typed_actor<Sigs...>> {
+  using type = caf::io::typed_broker<Sigs...>;
+};
+} // namespace detail
+
+/// The implementation type of a session (tests reach its state): a typed
+/// broker with the session's interface.
+using session_impl =
+    caf::stateful_actor<session_state,
+                        detail::broker_for<session_actor>::type>;
 
 /// What a session's handlers get as `self`.
-using session_ptr = session_actor::stateful_pointer<session_state>;
+using session_ptr = session_impl*;
 
-/// Spawns the session of one connection, speaking through `channel`: a
-/// server TLS channel in the server, a plain one in actor-level tests.
+/// The session's behavior; spawn it with spawn_session.
 session_actor::behavior_type
-session(session_ptr self, caf::actor connection, registry_actor registry, catalog_actor catalog,
-        std::shared_ptr<const session_settings> settings,
+session(session_ptr self, caf::actor connection, registry_actor registry,
+        catalog_actor catalog, std::shared_ptr<const session_settings> settings,
         net::frame_channel channel, std::string peer);
+
+/// Spawns the session of one connection on the multiplexer thread of
+/// `sys`'s middleman, speaking through `channel`: a server TLS channel in
+/// the server, a plain one in actor-level tests.
+session_actor spawn_session(caf::actor_system& sys, caf::actor connection,
+                            registry_actor registry, catalog_actor catalog,
+                            std::shared_ptr<const session_settings> settings,
+                            net::frame_channel channel, std::string peer);
 
 } // namespace actors

@@ -9,6 +9,8 @@
 // - session_limits.cpp: what a client may send: the frame and chat budgets,
 //   the idle and write-stall deadlines.
 // - session_video.cpp: the session's playbacks.
+// - session_routes.cpp: where a SEND goes: through the registry until it
+//   hands out the recipient's session, then straight to that session.
 // - session_keys.cpp: the keys of named users, from the registry.
 // session.cpp is the protocol state machine that uses them.
 
@@ -73,13 +75,31 @@ std::string hex_prefix(const std::vector<char>& xs, size_t n);
 void start_deadlines(session_ptr self);
 
 /// Arms the wake at the earliest deadline that applies now (handshake,
-/// idle, write stall) unless it is armed for then already. Call when a
+/// idle, write stall) unless a wake is armed for then or earlier. Call when a
 /// deadline moved earlier or one ended; a deadline that moved later (new
 /// activity, progress) is found when the wake comes.
 void schedule_deadlines(session_ptr self);
 
+/// The armed deadline is over without being due (the handshake deadline at
+/// the join): arms the next one now instead of waking for nothing.
+void rearm_deadlines(session_ptr self);
+
 /// On a wake: closes the session past a deadline, else arms the next wake.
 void check_deadlines(session_ptr self);
+
+// -- where messages go (actors/session_routes.cpp) ----------------------------
+
+/// Sends an admitted SEND on: straight to the recipient's session when its
+/// route is known, else through the registry (asking for the route while
+/// there is room to keep it).
+void route_send(session_ptr self, net::send_message& msg);
+
+/// The registry's answer to a ROUTE that asked for the route.
+void learn_route(session_ptr self, const std::string& name,
+                 const recipient& route);
+
+/// A session this one routes to is down: its route goes.
+void forget_route(session_ptr self, const caf::actor_addr& who);
 
 // -- keys of other users (actors/session_keys.cpp) ----------------------------
 

@@ -133,6 +133,11 @@ void schedule_deadlines(session_ptr self) {
     self->delayed_send(self, delay, idle_atom_t::value);
 }
 
+void rearm_deadlines(session_ptr self) {
+  self->state.wake_at = time_point::max();
+  schedule_deadlines(self);
+}
+
 void check_deadlines(session_ptr self) {
   auto& st = self->state;
   auto& cfg = *st.settings;

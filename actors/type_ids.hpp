@@ -43,6 +43,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(chatroom, caf::first_custom_type_id)
   // typed handles carried in messages
   CAF_ADD_TYPE_ID(chatroom, (::actors::deadline_sink))
   CAF_ADD_TYPE_ID(chatroom, (::actors::error_sink))
+  CAF_ADD_TYPE_ID(chatroom, (::actors::recipient))
   CAF_ADD_TYPE_ID(chatroom, (::actors::registry_member))
   CAF_ADD_TYPE_ID(chatroom, (::actors::shed_sink))
 

@@ -19,6 +19,8 @@ struct recorder_state {
   std::vector<net::deliver> delivered;
   std::vector<net::error_frame> errors;
   std::vector<caf::error> join_errors;
+  /// (name, route) answers to ROUTEs that asked for the route.
+  std::vector<std::pair<std::string, actors::recipient>> routes;
   std::vector<net::peer_keys> keys; ///< answers to (get_atom, names)
   int joins_ok = 0;
   static inline const char* name = "recorder";
@@ -46,6 +48,9 @@ recorder(recorder_actor::stateful_pointer<recorder_state> self) {
       },
       [=](net::error_frame& e) { self->state.errors.push_back(std::move(e)); },
       [=](net::peer_keys& k) { self->state.keys.push_back(std::move(k)); },
+      [=](actors::route_atom, std::string& name, actors::recipient& r) {
+        self->state.routes.emplace_back(std::move(name), std::move(r));
+      },
       [=](caf::join_atom, net::peer_info& info,
           const actors::registry_actor& reg) {
         self->request(reg, caf::infinite, caf::join_atom::value,

@@ -177,9 +177,9 @@ CAF_TEST(routing reaches only the recipient) {
   join(alice, peer("alice"));
   join(bob, peer("bob"));
   join(carol, peer("carol"));
-  inject((route_atom, std::string, uint32_t, net::bytes),
+  inject((route_atom, std::string, uint32_t, net::bytes, bool),
          from(alice).to(reg).with(route_atom::value, std::string{"bob"}, uint32_t{1},
-                                  net::bytes{1, 2, 3}));
+                                  net::bytes{1, 2, 3}, false));
   run();
   CAF_REQUIRE_EQUAL(st(bob).delivered.size(), 1u);
   CAF_CHECK_EQUAL(st(bob).delivered[0],
@@ -194,19 +194,51 @@ CAF_TEST(a route names its sender by membership not by claim) {
   join(alice, peer("alice"));
   join(bob, peer("bob"));
   // mallory never joined: her route is ignored, nothing is delivered
-  inject((route_atom, std::string, uint32_t, net::bytes),
+  inject((route_atom, std::string, uint32_t, net::bytes, bool),
          from(mallory).to(reg).with(route_atom::value, std::string{"bob"},
-                                    uint32_t{1}, net::bytes{6, 6, 6}));
+                                    uint32_t{1}, net::bytes{6, 6, 6}, false));
   run();
   CAF_CHECK(st(bob).delivered.empty());
   CAF_CHECK(st(mallory).errors.empty());
   // alice's message to bob says it is from alice, whatever she might claim
-  inject((route_atom, std::string, uint32_t, net::bytes),
+  inject((route_atom, std::string, uint32_t, net::bytes, bool),
          from(alice).to(reg).with(route_atom::value, std::string{"bob"},
-                                  uint32_t{2}, net::bytes{1}));
+                                  uint32_t{2}, net::bytes{1}, false));
   run();
   CAF_REQUIRE_EQUAL(st(bob).delivered.size(), 1u);
   CAF_CHECK_EQUAL(st(bob).delivered[0].from, "alice");
+}
+
+CAF_TEST(a route that asks for it is answered after its delivery) {
+  auto alice = client(), bob = client();
+  join(alice, peer("alice"));
+  join(bob, peer("bob"));
+  inject((route_atom, std::string, uint32_t, net::bytes, bool),
+         from(alice).to(reg).with(route_atom::value, std::string{"bob"},
+                                  uint32_t{1}, net::bytes{1}, true));
+  // the delivery is on its way before the answer
+  expect((net::deliver, error_sink, uint32_t), from(reg).to(bob));
+  expect((route_atom, std::string, recipient), from(reg).to(alice));
+  auto& routes = st(alice).routes;
+  CAF_REQUIRE_EQUAL(routes.size(), 1u);
+  CAF_CHECK_EQUAL(routes[0].first, "bob");
+  CAF_CHECK_EQUAL(routes[0].second.address(), bob.address());
+  // not online, or oneself: answered with no route (and the error)
+  for (auto to : {"nobody", "alice"})
+    inject((route_atom, std::string, uint32_t, net::bytes, bool),
+           from(alice).to(reg).with(route_atom::value, std::string{to},
+                                    uint32_t{2}, net::bytes{1}, true));
+  run();
+  CAF_REQUIRE_EQUAL(routes.size(), 3u);
+  CAF_CHECK(!routes[1].second);
+  CAF_CHECK(!routes[2].second);
+  CAF_CHECK_EQUAL(st(alice).errors.size(), 2u);
+  // without asking, no answer
+  inject((route_atom, std::string, uint32_t, net::bytes, bool),
+         from(alice).to(reg).with(route_atom::value, std::string{"bob"},
+                                  uint32_t{3}, net::bytes{1}, false));
+  run();
+  CAF_CHECK_EQUAL(routes.size(), 3u);
 }
 
 CAF_TEST(several recipients get one envelope each) {
@@ -216,9 +248,9 @@ CAF_TEST(several recipients get one envelope each) {
   join(carol, peer("carol"));
   uint32_t id = 10;
   for (auto to : {"bob", "carol"})
-    inject((route_atom, std::string, uint32_t, net::bytes),
+    inject((route_atom, std::string, uint32_t, net::bytes, bool),
            from(alice).to(reg).with(route_atom::value, std::string{to}, id++,
-                                    net::bytes{static_cast<uint8_t>(id)}));
+                                    net::bytes{static_cast<uint8_t>(id)}, false));
   run();
   CAF_CHECK_EQUAL(st(bob).delivered.size(), 1u);
   CAF_CHECK_EQUAL(st(carol).delivered.size(), 1u);
@@ -233,8 +265,8 @@ CAF_TEST(unknown departed and self recipients get an error back) {
   anon_send_exit(bob, caf::exit_reason::kill);
   run();
   auto send_to = [&](std::string to, uint32_t id) {
-    inject((route_atom, std::string, uint32_t, net::bytes),
-           from(alice).to(reg).with(route_atom::value, std::move(to), id, net::bytes{1}));
+    inject((route_atom, std::string, uint32_t, net::bytes, bool),
+           from(alice).to(reg).with(route_atom::value, std::move(to), id, net::bytes{1}, false));
     run();
   };
   send_to("nobody", 5);

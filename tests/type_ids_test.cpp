@@ -64,7 +64,9 @@ CAF_TEST(registry messages survive serialization) {
   auto member = caf::actor_cast<registry_member>(self);
   check_round_trip(caf::join_atom::value, alice, member);
   check_round_trip(route_atom::value, std::string{"bob"}, uint32_t{7},
-                   net::bytes{1, 2, 3});
+                   net::bytes{1, 2, 3}, true);
+  check_round_trip(route_atom::value, std::string{"bob"},
+                   caf::actor_cast<recipient>(self));
   check_round_trip(net::deliver{"alice", net::bytes(100, 9)},
                    caf::actor_cast<error_sink>(self), uint32_t{7});
   check_round_trip(net::error_frame{21, 7, false, "busy"});
