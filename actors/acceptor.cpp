@@ -86,6 +86,7 @@ private:
 caf::behavior connection(caf::io::broker* self, caf::io::connection_handle hdl,
                          std::shared_ptr<const server_context> ctx,
                          caf::actor_addr acceptor) {
+  close_mailbox_at_exit(self);
   auto peer =
       self->remote_addr(hdl) + ":" + std::to_string(self->remote_port(hdl));
   auto sess = spawn_session(
@@ -255,6 +256,7 @@ void log_refusals(acceptor_impl* self, std::chrono::seconds interval) {
 
 caf::behavior acceptor(acceptor_impl* self,
                        std::shared_ptr<const server_context> ctx) {
+  close_mailbox_at_exit(self);
   // Forked connections are not linked to the acceptor (each lives as long
   // as its socket), so an exit sent to the acceptor ends them explicitly:
   // the last resort of a stop that overran its bound must leave no actor

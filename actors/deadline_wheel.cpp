@@ -60,6 +60,7 @@ deadline_wheel_state::time_point round_up(deadline_wheel_state::time_point t,
 
 deadline_wheel_actor::behavior_type deadline_wheel(self_ptr self,
                                                    caf::timespan granularity) {
+  close_mailbox_at_exit(self);
   return {
       [=](wake_atom, const deadline_sink& sink, caf::timespan delay) {
         auto& st = self->state;

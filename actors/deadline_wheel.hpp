@@ -18,9 +18,9 @@
 #include <caf/actor_system.hpp>
 #include <caf/stateful_actor.hpp>
 #include <caf/typed_actor.hpp>
-#include <caf/io/typed_broker.hpp>
 
 #include "actors/messages.hpp"
+#include "actors/socketless_broker.hpp"
 
 namespace actors {
 
@@ -51,21 +51,12 @@ struct deadline_wheel_state {
   static inline const char* name = "deadline_wheel";
 };
 
-namespace detail {
-template <class Handle>
-struct wheel_broker_for;
-template <class... Sigs>
-struct wheel_broker_for<caf::typed_actor<Sigs...>> {
-  using type = caf::io::typed_broker<Sigs...>;
-};
-} // namespace detail
-
 /// The implementation type of the wheel (tests reach its state): a typed
 /// broker without sockets, so that it runs on the multiplexer thread with
 /// the sessions it wakes (docs/decisions.md, 25).
 using deadline_wheel_impl =
     caf::stateful_actor<deadline_wheel_state,
-                        detail::wheel_broker_for<deadline_wheel_actor>::type>;
+                        typed_broker_of<deadline_wheel_actor>>;
 
 /// The wheel's behavior; spawn it with spawn_deadline_wheel.
 deadline_wheel_actor::behavior_type deadline_wheel(deadline_wheel_impl* self,

@@ -170,6 +170,7 @@ session_actor::behavior_type
 session(session_ptr self, caf::actor connection, registry_actor registry,
         catalog_actor catalog, std::shared_ptr<const session_settings> settings,
         net::frame_channel channel, std::string peer) {
+  close_mailbox_at_exit(self);
   auto& st = self->state;
   auto& cfg = *settings;
   auto now = self->clock().now();

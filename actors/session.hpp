@@ -33,7 +33,6 @@
 #include <caf/actor.hpp>
 #include <caf/actor_clock.hpp>
 #include <caf/typed_actor.hpp>
-#include <caf/io/typed_broker.hpp>
 #include <caf/stateful_actor.hpp>
 
 #include "actors/catalog_actor.hpp"
@@ -41,6 +40,7 @@
 #include "actors/messages.hpp"
 #include "actors/outbound_budget.hpp"
 #include "actors/registry.hpp"
+#include "actors/socketless_broker.hpp"
 #include "actors/video_stream.hpp"
 #include "net/flow_control.hpp"
 #include "net/frame_channel.hpp"
@@ -146,20 +146,10 @@ struct session_state {
   static inline const char* name = "session";
 };
 
-namespace detail {
-template <class Handle>
-struct broker_for;
-template <class... Sigs>
-struct broker_for<caf::typed_actor<Sigs...>> {
-  using type = caf::io::typed_broker<Sigs...>;
-};
-} // namespace detail
-
 /// The implementation type of a session (tests reach its state): a typed
 /// broker with the session's interface.
 using session_impl =
-    caf::stateful_actor<session_state,
-                        detail::broker_for<session_actor>::type>;
+    caf::stateful_actor<session_state, typed_broker_of<session_actor>>;
 
 /// What a session's handlers get as `self`.
 using session_ptr = session_impl*;
