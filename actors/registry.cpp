@@ -67,13 +67,25 @@ net::error_frame unknown_peer(uint32_t id, std::string text) {
           std::move(text)};
 }
 
+/// How long changes are batched: longer in a larger room, so the directory
+/// writes of all members together stay near directory_writes_per_s.
+caf::timespan coalesce_window(const registry_state& st) {
+  auto& cfg = st.settings;
+  auto by_room = std::chrono::duration_cast<caf::timespan>(
+      std::chrono::duration<double>(double(st.entries.size()) /
+                                    std::max(1.0, cfg.directory_writes_per_s)));
+  caf::timespan lo = cfg.coalesce;
+  caf::timespan hi = std::max(cfg.coalesce, cfg.coalesce_max);
+  return std::clamp(by_room, lo, hi);
+}
+
 void schedule_flush(self_ptr self) {
   auto& st = self->state;
   if (st.settings.coalesce.count() == 0) {
     flush(self);
   } else if (!st.flush_scheduled) {
     st.flush_scheduled = true;
-    self->delayed_send(self, st.settings.coalesce, caf::flush_atom::value);
+    self->delayed_send(self, coalesce_window(st), caf::flush_atom::value);
   }
 }
 

@@ -77,8 +77,15 @@ using registry_actor = caf::typed_actor<
 struct registry_settings {
   uint32_t max_clients = 10000;
   uint32_t max_name_length = 32;
-  /// 0 = push every change at once (tests); otherwise the batching window.
+  /// 0 = push every change at once (tests); otherwise the shortest
+  /// batching window.
   std::chrono::milliseconds coalesce{50};
+  /// Each window ends in one delta to every member, so a room of N costs N
+  /// writes per window: the window is at least N / directory_writes_per_s
+  /// (50 ms per 1,000 online at the default) ...
+  double directory_writes_per_s = 20000;
+  /// ... and at most this (the longest a join waits to be announced).
+  std::chrono::milliseconds coalesce_max{1000};
 };
 
 struct registry_state {

@@ -202,7 +202,14 @@ net::result<server_options> parse_server_options(int argc,
     ("idle-timeout-s", duration_value(&s.idle_timeout),
      "drop a joined session silent for this long (0 = never)")
     ("directory-coalesce-ms", duration_value(&reg.coalesce),
-     "join/leave events are batched for this long")
+     "join/leave events are batched at least this long")
+    ("directory-writes-per-s",
+     po::value(&reg.directory_writes_per_s)
+       ->default_value(reg.directory_writes_per_s),
+     "the batching window grows with the room so that the directory writes "
+     "to all members stay near this rate (online / this, in seconds)")
+    ("directory-coalesce-max-ms", duration_value(&reg.coalesce_max),
+     "the longest batching window, whatever the room's size")
     ("abr-policy",
      po::value(&s.default_policy)->default_value(s.default_policy),
      "default video policy: adaptive | thirds | fixed:<height>")

@@ -412,6 +412,52 @@ CAF_TEST(a join storm is batched and encoded once per window) {
   close_window();
 }
 
+CAF_TEST(the window grows with the room so deltas per second stay bounded) {
+  // Was: one delta per 50 ms to every member whatever the room's size: a
+  // storm of 5,000 joins was ~800,000 directory writes (TLS records,
+  // syscalls), most of the server's CPU for the storm.
+  drain(); // the registry has started (and set its settings)
+  auto& s = reg_state().settings;
+  s.directory_writes_per_s = 400; // 20 members: a window of 50 ms
+  s.coalesce_max = std::chrono::milliseconds{120};
+  std::vector<recorder_actor> room;
+  for (int i = 0; i < 20; ++i)
+    room.push_back(joiner("m" + std::to_string(i)));
+  drain();
+  close_window();
+  CAF_REQUIRE_EQUAL(st(room[0]).directories.size(), 1u); // the snapshot
+  s.directory_writes_per_s = 210; // 21 members with late: 100 ms
+  auto late = joiner("late");
+  drain();
+  close_window(); // 50 ms
+  CAF_CHECK_EQUAL(st(room[0]).directories.size(), 1u);
+  advance_time(std::chrono::milliseconds{49});
+  drain();
+  CAF_CHECK_EQUAL(st(room[0]).directories.size(), 1u);
+  advance_time(std::chrono::milliseconds{1}); // 100 ms
+  drain();
+  CAF_REQUIRE_EQUAL(st(room[0]).directories.size(), 2u);
+  CAF_CHECK_EQUAL(st(room[0]).directories[1].joined.names,
+                  std::vector<std::string>{"late"});
+  CAF_CHECK_EQUAL(st(late).directories.size(), 1u);
+  // and never beyond the cap: 22 members at 20 writes/s would be 1.1 s
+  s.directory_writes_per_s = 20;
+  auto later = joiner("later");
+  drain();
+  advance_time(std::chrono::milliseconds{119});
+  drain();
+  CAF_CHECK_EQUAL(st(room[0]).directories.size(), 2u);
+  advance_time(std::chrono::milliseconds{1});
+  drain();
+  CAF_CHECK_EQUAL(st(room[0]).directories.size(), 3u);
+  for (auto& c : room)
+    anon_send_exit(c, caf::exit_reason::user_shutdown);
+  anon_send_exit(late, caf::exit_reason::user_shutdown);
+  anon_send_exit(later, caf::exit_reason::user_shutdown);
+  drain();
+  close_window();
+}
+
 CAF_TEST(a join and leave inside one window cancel out) {
   auto first = joiner("first");
   drain();
