@@ -183,6 +183,10 @@ int main(int argc, char** argv) {
      "relay: recipients per sender (1 = fixed pairs)")
     ("envelopes", po::value(&o.envelopes)->default_value(o.envelopes),
      "relay: real (seal each message) | prebuilt (seal once per flow)")
+    ("engine", po::value(&o.engine)->default_value(o.engine),
+     "connect: library (the client library: keys, trust store, full "
+     "directory) | frames (the bench's frame-level client: names only, a "
+     "bit per name; for 10,000 clients)")
     ("idle", po::value(&o.idle)->default_value(o.idle),
      "connect: seconds the joined clients sit idle while server CPU is "
      "measured")

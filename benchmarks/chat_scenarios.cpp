@@ -152,6 +152,11 @@ void report_join(const joined_set& js, size_t n, result& r) {
 
 result run_connect(const options& o, const target& t) {
   result r;
+  if (o.engine != "library" && o.engine != "frames") {
+    r.failures.push_back("--engine: library or frames, not '" + o.engine +
+                         "'");
+    return r;
+  }
   auto n = o.clients;
   r.figures["clients"] = n;
   sim_loop loop{t.host, t.port, t.fingerprint};
@@ -159,7 +164,10 @@ result run_connect(const options& o, const target& t) {
   if (t.pid > 0)
     before = sample_proc(t.pid);
   auto cpu0 = self_cpu_s();
-  auto js = connect_all(loop, n, "c", o, true, r);
+  r.figures["engine"] = o.engine;
+  auto js = connect_all(loop, n, "c", o, true, r, {},
+                        o.engine == "frames" ? engine::frames
+                                             : engine::library);
   r.figures["bench_cpu_s_connect"] = round2(self_cpu_s() - cpu0);
   // Everything the server sent until every directory was complete: TLS
   // handshakes (~4 KB each), WELCOMEs and the directory frames.

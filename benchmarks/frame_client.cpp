@@ -7,13 +7,55 @@
 
 namespace bench {
 
+uint32_t name_table::id(const std::string& name) {
+  return ids_.try_emplace(name, static_cast<uint32_t>(ids_.size()))
+      .first->second;
+}
+
+roster::roster(std::shared_ptr<name_table> names) : names_(std::move(names)) {
+  // nop
+}
+
+bool roster::insert(const std::string& name) {
+  auto id = names_->id(name);
+  if (id / 64 >= bits_.size())
+    bits_.resize(id / 64 + 1);
+  auto& word = bits_[id / 64];
+  auto bit = uint64_t{1} << (id % 64);
+  if (word & bit)
+    return false;
+  word |= bit;
+  ++count_;
+  return true;
+}
+
+bool roster::erase(const std::string& name) {
+  auto id = names_->id(name);
+  if (id / 64 >= bits_.size())
+    return false;
+  auto& word = bits_[id / 64];
+  auto bit = uint64_t{1} << (id % 64);
+  if (!(word & bit))
+    return false;
+  word &= ~bit;
+  --count_;
+  return true;
+}
+
+void roster::clear() {
+  bits_.clear();
+  count_ = 0;
+}
+
 frame_client::frame_client(const net::tls_context& ctx,
                            std::string expected_fingerprint, net::identity id,
-                           client::client_events ev)
+                           client::client_events ev,
+                           std::shared_ptr<name_table> names)
     : channel_(net::frame_channel::client(ctx, std::move(expected_fingerprint),
                                           client::max_server_frame_size)),
       id_(std::move(id)),
-      ev_(std::move(ev)) {
+      ev_(std::move(ev)),
+      directory_(std::move(names)) {
   // nop
 }
 
@@ -127,12 +169,12 @@ void frame_client::apply_directory(const net::directory& d) {
     have_snapshot_ = true;
   }
   for (auto& name : d.left.names)
-    if (directory_.erase(name) > 0) {
+    if (directory_.erase(name)) {
       left.push_back(name);
       keys_.erase(name);
     }
   for (auto& name : d.joined.names)
-    if (directory_.insert(name).second && name != name_)
+    if (directory_.insert(name) && name != name_)
       joined.push_back(name);
   if (ev_.on_directory && (d.snapshot || !joined.empty() || !left.empty()))
     ev_.on_directory(joined, left, d.snapshot);

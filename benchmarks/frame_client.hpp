@@ -11,8 +11,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <set>
+#include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "client/client_core.hpp"
@@ -22,13 +23,48 @@
 
 namespace bench {
 
+/// Every name the bench's clients have seen, numbered once for all of them.
+class name_table {
+public:
+  uint32_t id(const std::string& name);
+
+private:
+  std::unordered_map<std::string, uint32_t> ids_;
+};
+
+/// Who is online as one client sees it: a bit per name of the bench's
+/// name_table. 10,000 clients' directories are 10,000² bits (12.5 MB)
+/// instead of 10⁸ strings in maps (what made the bench, not the server,
+/// the limit of a large join storm).
+class roster {
+public:
+  explicit roster(std::shared_ptr<name_table> names);
+
+  /// False when `name` was there already (insert) or not there (erase).
+  bool insert(const std::string& name);
+  bool erase(const std::string& name);
+  void clear();
+
+  size_t size() const {
+    return count_;
+  }
+
+private:
+  std::shared_ptr<name_table> names_;
+  std::vector<uint64_t> bits_;
+  size_t count_ = 0;
+};
+
 class frame_client {
 public:
   /// Reports through the callbacks of `ev` that the connect phase sets
   /// (on_connected, on_welcome, on_error, on_directory); every ERROR goes
   /// to on_error, a refused name too.
+  /// `names` numbers the names of its directory (shared by the bench's
+  /// clients).
   frame_client(const net::tls_context& ctx, std::string expected_fingerprint,
-               net::identity id, client::client_events ev);
+               net::identity id, client::client_events ev,
+               std::shared_ptr<name_table> names);
 
   /// Starts the TLS handshake.
   void start();
@@ -61,7 +97,7 @@ public:
     return id_;
   }
   /// Who is online (names only, as the directory says).
-  const std::set<std::string>& directory() const {
+  const roster& directory() const {
     return directory_;
   }
   /// The keys the server sent on request, by name.
@@ -79,7 +115,7 @@ private:
   net::identity id_;
   client::client_events ev_;
   std::string name_;
-  std::set<std::string> directory_;
+  roster directory_;
   std::map<std::string, net::peer_info> keys_;
   uint32_t next_id_ = 1;
   bool hello_pending_ = false;

@@ -25,6 +25,7 @@ struct options {
   size_t fanout = 1;                  ///< relay: recipients per sender
   std::string envelopes = "prebuilt"; ///< relay: real | prebuilt
   double idle = 30;                   ///< connect: idle CPU window (s)
+  std::string engine = "library";     ///< connect: library | frames
   size_t inflight = 64;               ///< handshakes in flight at once
   double connect_rate = 0; ///< connects per second, 0 = only inflight
   double timeout = 120;    ///< connect + convergence deadline (s)

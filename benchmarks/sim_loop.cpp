@@ -68,7 +68,7 @@ bool sim_loop::open(sim_client& c, client::client_events ev, net::identity id) {
   c.frames.reset();
   if (c.kind == engine::frames)
     c.frames = std::make_unique<frame_client>(tls_, fingerprint_, std::move(id),
-                                              std::move(ev));
+                                              std::move(ev), names_);
   else
     c.core = std::make_unique<client::client_core>(
         tls_, fingerprint_, std::move(id), nullptr, std::move(ev));

@@ -99,6 +99,8 @@ private:
   net::tls_context tls_;
   std::string fingerprint_;
   std::vector<char> buf_;
+  /// The names the frame clients' directories number (one table for all).
+  std::shared_ptr<name_table> names_ = std::make_shared<name_table>();
   size_t open_ = 0;
   uint64_t bytes_in_ = 0;
 };
