@@ -15,50 +15,71 @@ namespace {
 
 using self_ptr = registry_actor::stateful_pointer<registry_state>;
 
-/// Encodes the pending batch once and hands it to every announced member,
-/// then gives each waiting joiner one shared snapshot.
-void flush(self_ptr self) {
+/// Encodes the pending changes once and hands them to every announced
+/// member.
+void flush_delta(self_ptr self) {
   auto& st = self->state;
-  st.flush_scheduled = false;
   auto has_audience =
       std::any_of(st.entries.begin(), st.entries.end(),
                   [](auto& kvp) { return kvp.second.announced; });
   if (!has_audience)
     st.pending.clear(); // nobody holds a directory that could go stale
-  if (!st.pending.empty()) {
-    // Names only, each list in ascending order (front-coded on the wire);
-    // a std::map keeps `pending` sorted.
-    net::directory delta;
-    for (auto& [name, change] : st.pending) {
-      if (change.left)
-        delta.left.names.push_back(name);
-      if (change.joined && st.entries.count(name) > 0)
-        delta.joined.names.push_back(name);
-    }
-    st.pending.clear();
-    auto frame = net::encoded<net::directory>{delta};
-    ++st.deltas_sent;
-    for (auto& [name, e] : st.entries)
-      if (e.announced)
-        self->send(e.session, frame);
+  if (st.pending.empty())
+    return;
+  // Names only, each list in ascending order (front-coded on the wire);
+  // a std::map keeps `pending` sorted.
+  net::directory delta;
+  for (auto& [name, change] : st.pending) {
+    if (change.left)
+      delta.left.names.push_back(name);
+    if (change.joined && st.entries.count(name) > 0)
+      delta.joined.names.push_back(name);
   }
-  if (!st.joiners.empty()) {
-    net::directory snap;
-    snap.snapshot = true;
-    snap.joined.names.reserve(st.entries.size());
-    for (auto& kvp : st.entries)
-      snap.joined.names.push_back(kvp.first);
-    std::sort(snap.joined.names.begin(), snap.joined.names.end());
-    auto frame = net::encoded<net::directory>{snap};
-    ++st.snapshots_sent;
-    for (auto& name : st.joiners) {
-      auto i = st.entries.find(name);
-      if (i == st.entries.end())
-        continue; // left before its snapshot went out
-      i->second.announced = true;
-      self->send(i->second.session, frame);
-    }
-    st.joiners.clear();
+  st.pending.clear();
+  auto frame = net::encoded<net::directory>{delta};
+  ++st.deltas_sent;
+  for (auto& [name, e] : st.entries)
+    if (e.announced)
+      self->send(e.session, frame);
+}
+
+/// Gives each waiting joiner one shared snapshot. A joiner announced here,
+/// before the room's delta window ends, gets that delta too: it may repeat
+/// names of its snapshot (docs/protocol.md, section 6).
+void flush_snapshots(self_ptr self) {
+  auto& st = self->state;
+  if (st.joiners.empty())
+    return;
+  net::directory snap;
+  snap.snapshot = true;
+  snap.joined.names.reserve(st.entries.size());
+  for (auto& kvp : st.entries)
+    snap.joined.names.push_back(kvp.first);
+  std::sort(snap.joined.names.begin(), snap.joined.names.end());
+  auto frame = net::encoded<net::directory>{snap};
+  ++st.snapshots_sent;
+  for (auto& name : st.joiners) {
+    auto i = st.entries.find(name);
+    if (i == st.entries.end())
+      continue; // left before its snapshot went out
+    i->second.announced = true;
+    self->send(i->second.session, frame);
+  }
+  st.joiners.clear();
+}
+
+/// What is due: the delta first, so a joiner never gets a delta about a
+/// batch its snapshot already holds in the same flush.
+void flush_due(self_ptr self) {
+  auto& st = self->state;
+  auto now = self->clock().now();
+  if (now >= st.delta_due) {
+    st.delta_due = caf::actor_clock::time_point::max();
+    flush_delta(self);
+  }
+  if (now >= st.snapshot_due) {
+    st.snapshot_due = caf::actor_clock::time_point::max();
+    flush_snapshots(self);
   }
 }
 
@@ -82,11 +103,21 @@ caf::timespan coalesce_window(const registry_state& st) {
 void schedule_flush(self_ptr self) {
   auto& st = self->state;
   if (st.settings.coalesce.count() == 0) {
-    flush(self);
-  } else if (!st.flush_scheduled) {
-    st.flush_scheduled = true;
-    self->delayed_send(self, coalesce_window(st), caf::flush_atom::value);
+    flush_delta(self);
+    flush_snapshots(self);
+    return;
   }
+  auto now = self->clock().now();
+  auto arm = [&](caf::actor_clock::time_point& due, caf::timespan window) {
+    if (due != caf::actor_clock::time_point::max())
+      return; // armed already
+    due = now + window;
+    self->delayed_send(self, window, caf::flush_atom::value);
+  };
+  if (!st.pending.empty())
+    arm(st.delta_due, coalesce_window(st));
+  if (!st.joiners.empty())
+    arm(st.snapshot_due, st.settings.coalesce);
 }
 
 void remove_entry(self_ptr self, const std::string& name) {
@@ -206,7 +237,7 @@ registry_actor::behavior_type registry(self_ptr self,
             result.unknown.push_back(name);
         return result;
       },
-      [=](caf::flush_atom) { flush(self); },
+      [=](caf::flush_atom) { flush_due(self); },
       [=](caf::get_atom) -> std::vector<std::string> {
         std::vector<std::string> names;
         for (auto& kvp : self->state.entries)

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include <caf/actor_addr.hpp>
+#include <caf/actor_clock.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
@@ -107,7 +108,12 @@ struct registry_state {
   std::unordered_map<std::string, std::string> names_by_key;
   std::map<std::string, pending_change> pending; ///< sorted: name_list order
   std::vector<std::string> joiners; ///< waiting for their snapshot
-  bool flush_scheduled = false;
+  /// When the pending delta goes to every member (max: none scheduled) ...
+  caf::actor_clock::time_point delta_due = caf::actor_clock::time_point::max();
+  /// ... and when the waiting joiners get their snapshot: after the
+  /// shortest window, however long the room's delta window is.
+  caf::actor_clock::time_point snapshot_due =
+      caf::actor_clock::time_point::max();
   uint64_t deltas_sent = 0;    ///< directory delta frames encoded
   uint64_t snapshots_sent = 0; ///< snapshot frames encoded
 
