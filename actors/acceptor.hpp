@@ -5,7 +5,8 @@
 //   socket -> (recv_atom, bytes) -> session
 //   session -> (write_atom, bytes) | close_atom -> socket
 // and reports (sent_atom, n) as writes complete, so the session can bound
-// its backlog. The session does TLS, framing and protocol on a worker.
+// its backlog. The session, a broker without sockets on the same thread,
+// does TLS, framing and protocol (docs/decisions.md, 25).
 //
 // acceptor requests
 //   (open_atom, host, port) -> uint16_t actual port | error   (listen)
