@@ -73,6 +73,8 @@ caf::error validate(server_options& o, uint32_t port,
                         "must be at least max-outgoing-bytes");
   if (s.max_unprocessed_input < 16384)
     return option_error("max-unprocessed-input", "must be at least 16384");
+  if (s.max_frames_per_turn < 1)
+    return option_error("max-frames-per-turn", "must be at least 1");
   if (s.max_prejoin_frame_size < o.registry.max_name_length + 256)
     return option_error("max-prejoin-frame-size",
                         "must hold a HELLO (at least max-name-length + 256)");
@@ -164,6 +166,10 @@ net::result<server_options> parse_server_options(int argc,
      po::value(&s.max_unprocessed_input)
        ->default_value(s.max_unprocessed_input),
      "bytes read but not yet processed per connection; reading pauses above")
+    ("max-frames-per-turn",
+     po::value(&s.max_frames_per_turn)->default_value(s.max_frames_per_turn),
+     "frames one session handles before the other sessions on its thread "
+     "get a turn (the rest of its input waits)")
     ("max-prejoin-frame-size",
      po::value(&s.max_prejoin_frame_size)
        ->default_value(s.max_prejoin_frame_size),

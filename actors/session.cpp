@@ -1,6 +1,7 @@
 #include "actors/session.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
@@ -143,25 +144,71 @@ void handle_frame(session_ptr self, const net::frame& f) {
     emit_error(self, net::errc::protocol, net::describe(err), true);
 }
 
-void handle_bytes(session_ptr self, const std::vector<char>& bytes) {
+/// Reports the input fed to the channel as processed: its frames are all
+/// handled (the connection reads on only as we catch up).
+void report_handled(session_ptr self) {
+  auto& st = self->state;
+  if (st.unhandled == 0)
+    return;
+  if (auto n = st.input.consumed(st.unhandled))
+    caf::anon_send(st.connection, consumed_atom::value, *n);
+  st.unhandled = 0;
+}
+
+/// Asks for a next turn through the multiplexer's own queue, which runs it
+/// after the sessions and sockets that are ready now.
+void post_turn(session_ptr self) {
+  auto& st = self->state;
+  if (st.turn_posted)
+    return;
+  st.turn_posted = true;
+  self->backend().post([hdl = caf::actor_cast<caf::actor>(self)] {
+    caf::anon_send(hdl, resume_atom::value);
+  });
+}
+
+/// One turn: frames from the channel, feeding it the next unread read
+/// whenever it has no complete frame left, until `budget` frames are
+/// handled. What is left waits for the next turn, so the sessions sharing
+/// the multiplexer thread take turns (max_frames_per_turn). The replies of
+/// a turn leave in one write.
+void run_turn(session_ptr self, size_t budget) {
   auto& st = self->state;
   auto& ch = *st.channel;
-  ch.feed(bytes.data(), bytes.size());
-  flush_output(self); // handshake records, alerts
-  if (ch.transport_failed())
-    return close(self, "TLS failure: " + net::describe(ch.error()));
-  // Frames first: a QUIT often arrives in the same read as close_notify,
-  // and frames complete before a malformed one still count.
-  while (auto f = ch.next()) {
-    handle_frame(self, *f);
-    if (st.current == phase::closing)
-      return;
+  ch.cork();
+  while (st.current != phase::closing) {
+    if (budget == 0) {
+      post_turn(self); // frames may be left
+      break;
+    }
+    if (auto f = ch.next()) {
+      handle_frame(self, *f);
+      --budget;
+      continue;
+    }
+    // Every complete frame fed so far is handled. Frames complete before
+    // a malformed one counted; a QUIT often arrives in the same read as
+    // close_notify.
+    if (ch.failed())
+      return emit_error(self, net::errc::protocol, net::describe(ch.error()),
+                        true);
+    if (ch.peer_closed())
+      return close(self, "peer closed TLS");
+    report_handled(self);
+    if (st.unread.empty())
+      break;
+    auto bytes = std::move(st.unread.front());
+    st.unread.pop_front();
+    ch.feed(bytes.data(), bytes.size());
+    st.unhandled += bytes.size();
+    flush_output(self); // handshake records, alerts
+    if (ch.transport_failed())
+      return close(self, "TLS failure: " + net::describe(ch.error()));
   }
-  if (ch.failed())
-    return emit_error(self, net::errc::protocol, net::describe(ch.error()),
-                      true);
-  if (ch.peer_closed())
-    close(self, "peer closed TLS");
+  if (st.current == phase::closing)
+    return; // close() sent everything (uncorked) and close_notify
+  ch.uncork();
+  flush_output(self);
 }
 
 } // namespace
@@ -194,13 +241,21 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       [=](const caf::down_msg& dm) { forget_route(self, dm.source); });
   return {
       // -- from the connection ------------------------------------------------
-      [=](recv_atom, const std::vector<char>& bytes) {
+      [=](recv_atom, std::vector<char>& bytes) {
         auto& st = self->state;
+        if (st.current == phase::closing) {
+          st.unhandled += bytes.size(); // dropped: as good as handled
+          return report_handled(self);
+        }
+        st.unread.push_back(std::move(bytes));
+        if (!st.turn_posted)
+          run_turn(self, st.settings->max_frames_per_turn);
+      },
+      [=](resume_atom) {
+        auto& st = self->state;
+        st.turn_posted = false;
         if (st.current != phase::closing)
-          handle_bytes(self, bytes);
-        // Back-pressure: the connection reads on only as we catch up.
-        if (auto n = st.input.consumed(bytes.size()))
-          caf::anon_send(st.connection, consumed_atom::value, *n);
+          run_turn(self, st.settings->max_frames_per_turn);
       },
       [=](sent_atom, uint64_t n) {
         self->state.output.sent(n, self->clock().now());
@@ -208,6 +263,9 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       },
       [=](closed_atom) {
         CHAT_LOG(debug, "connection of " << self->state.peer << " closed");
+        // What the client sent before it went is handled all the same.
+        if (self->state.current != phase::closing)
+          run_turn(self, std::numeric_limits<size_t>::max());
         self->quit();
       },
       // -- from the registry --------------------------------------------------

@@ -13,7 +13,9 @@
 //   session -> connection: (write_atom, bytes) | (consumed_atom, n) |
 //                          close_atom
 //   consumed_atom reports input processed; the connection stops reading
-//   while more than max_unprocessed_input are not (back-pressure).
+//   while more than max_unprocessed_input are not (back-pressure). A
+//   session handles at most max_frames_per_turn frames per turn, so the
+//   sessions sharing the thread take turns; the rest waits, unreported.
 // session -> registry: see actors/registry.hpp
 // session -> session: deliver, once the registry handed out the route
 // session <-> catalog: video_list_request, play_request (docs/video.md)
@@ -24,6 +26,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -68,6 +71,9 @@ struct session_settings {
   /// Input read from the socket but not yet processed by the session; the
   /// connection stops reading above this (no mailbox grows without bound).
   uint32_t max_unprocessed_input = 256 << 10;
+  /// Frames one session handles before it lets the other sessions on its
+  /// thread run (the rest of its input waits for its next turn).
+  uint32_t max_frames_per_turn = 64;
   /// Largest frame accepted before WELCOME (HELLO needs a few hundred bytes).
   uint32_t max_prejoin_frame_size = 4096;
   /// A hard deadline from accept to WELCOME; nothing extends it.
@@ -101,10 +107,14 @@ struct session_settings {
 /// - `(recv_atom, bytes)`: connection -> session, bytes read from the socket.
 /// - `(sent_atom, n)`: connection -> session, n bytes reached the socket.
 /// - `closed_atom`: connection -> session, the peer closed the socket.
+/// - `resume_atom`: the session to itself, through the multiplexer's queue:
+///   its next turn (input left over from a turn that used up
+///   max_frames_per_turn).
 using session_actor =
     registry_member::extend_with<video_sink, shed_sink, deadline_sink>::extend<
         caf::reacts_to<recv_atom, std::vector<char>>,
-        caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>>;
+        caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>,
+        caf::reacts_to<resume_atom>>;
 
 struct session_state {
   enum class phase { handshake, joining, joined, closing };
@@ -127,6 +137,12 @@ struct session_state {
   net::token_bucket bytes;  ///< envelope bytes (refusals count as messages')
   net::rate_limit frames;   ///< every frame, weighted by type
   net::input_credit input;
+  /// Reads not fed to the channel yet: they wait for a later turn.
+  std::deque<std::vector<char>> unread;
+  /// Bytes fed to the channel whose frames are not all handled yet (not
+  /// reported consumed: they still count against max_unprocessed_input).
+  uint64_t unhandled = 0;
+  bool turn_posted = false; ///< a resume_atom is on its way
   net::output_backlog output;
   bool overflowed = false; ///< backlog bound hit: closing
   caf::actor_clock::time_point last_activity;

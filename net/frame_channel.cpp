@@ -50,10 +50,23 @@ bool frame_channel::feed(const char* data, size_t n) {
 void frame_channel::send_encoded(const char* data, size_t n) {
   if (closed_ || transport_failed())
     return;
-  if (tls_)
+  if (corked_)
+    corked_out_.insert(corked_out_.end(), data, data + n);
+  else if (tls_)
     tls_->write(data, n);
   else
     out_.insert(out_.end(), data, data + n);
+}
+
+void frame_channel::uncork() {
+  corked_ = false;
+  if (corked_out_.empty())
+    return;
+  // The collected frames go out whole; the buffer goes with them, so a
+  // connection between bursts keeps none.
+  std::vector<char> frames;
+  frames.swap(corked_out_);
+  send_encoded(frames.data(), frames.size());
 }
 
 bool frame_channel::has_output() const {
@@ -74,6 +87,7 @@ void frame_channel::take_output(std::vector<char>& out) {
 void frame_channel::close() {
   if (closed_)
     return;
+  uncork(); // what was sent goes before close_notify
   closed_ = true;
   if (tls_)
     tls_->close();
@@ -115,7 +129,8 @@ result<bytes> frame_channel::channel_binding(const std::string& label,
 }
 
 size_t frame_channel::buffered() const {
-  return decoder_.buffered() + out_.size() + (tls_ ? tls_->buffered() : 0);
+  return decoder_.buffered() + out_.size() + corked_out_.size() +
+         (tls_ ? tls_->buffered() : 0);
 }
 
 } // namespace net

@@ -66,6 +66,16 @@ public:
   /// Queues already encoded frames (encode once, send to many).
   void send_encoded(const char* data, size_t n);
 
+  /// Until `uncork`, frames sent are collected and not yet encrypted, so
+  /// the replies to a batch of requests become one TLS write of full
+  /// records instead of a record each (like TCP_CORK). `close` uncorks.
+  void cork() {
+    corked_ = true;
+  }
+
+  /// Encrypts what was collected since `cork` (also when nothing was).
+  void uncork();
+
   /// Whether bytes are waiting to be sent.
   bool has_output() const;
 
@@ -113,7 +123,9 @@ private:
 
   std::optional<tls_channel> tls_;
   frame_decoder decoder_;
-  std::vector<char> out_; ///< plain mode: bytes to send
+  std::vector<char> out_;        ///< plain mode: bytes to send
+  std::vector<char> corked_out_; ///< frames sent while corked
+  bool corked_ = false;
   bool closed_ = false;
 };
 

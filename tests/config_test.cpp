@@ -178,6 +178,9 @@ CAF_TEST(each bad value names its option) {
   CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
                                "--scheduler-policy", "magic"}),
                      "--scheduler-policy"));
+  CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
+                               "--max-frames-per-turn", "0"}),
+                     "--max-frames-per-turn"));
   CAF_CHECK(contains(error_of({"s", "--config", d / "nope.ini"}), "--config"));
   std::ofstream{d / "bad.ini"} << "colour = blue\n";
   CAF_CHECK(contains(error_of({"s", "--config", d / "bad.ini"}), "colour"));

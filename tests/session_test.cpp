@@ -38,6 +38,8 @@ struct conn_state {
   int writes_after_close = 0;
   bool garbage = false; ///< the session wrote bytes that are not frames
   int joined = 0;       ///< joined_atom notices (for the acceptor)
+  int writes = 0;        ///< write_atom messages
+  uint64_t consumed = 0; ///< input the session reported processed
   static inline const char* name = "conn_recorder";
 };
 
@@ -47,6 +49,7 @@ caf::behavior conn_recorder(caf::stateful_actor<conn_state>* self) {
         auto& st = self->state;
         if (st.closes > 0)
           ++st.writes_after_close;
+        ++st.writes;
         if (!st.decoder.feed(bytes.data(), bytes.size()))
           st.garbage = true;
         while (auto f = st.decoder.next())
@@ -58,8 +61,9 @@ caf::behavior conn_recorder(caf::stateful_actor<conn_state>* self) {
           st.frames_at_close = st.frames.size();
       },
       [=](joined_atom) { ++self->state.joined; },
-      [=](consumed_atom, uint64_t) {
-        // nop: the recorder always reads
+      [=](consumed_atom, uint64_t n) {
+        // the recorder always reads; it counts what it was told
+        self->state.consumed += n;
       },
   };
 }
@@ -720,6 +724,89 @@ CAF_TEST(quit in the same read as other frames is handled after them) {
   CAF_CHECK_EQUAL(got[0].envelope, msg_to("alice", 9).envelope);
   CAF_CHECK_EQUAL(online(), names({"alice"}));
   CAF_CHECK(session_gone(bob));
+}
+
+// -- turns --------------------------------------------------------------------
+
+namespace {
+
+/// `n` pings in one buffer, nonces 0 to n - 1.
+std::vector<char> pings(int n) {
+  std::vector<char> buf;
+  for (int i = 0; i < n; ++i)
+    net::append_frame(buf, net::ping{static_cast<uint64_t>(i)});
+  return buf;
+}
+
+} // namespace
+
+CAF_TEST(a read of many frames is handled a turn at a time) {
+  // Sessions share the multiplexer thread: one that handled a whole read of
+  // cheap frames at once would hold every other session up (seen: a ping
+  // flood with an unlimited frame budget starved the bystanders' chat).
+  cfg.max_frames_per_turn = 16;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  self->send(alice.sess, recv_atom::value, pings(100));
+  self->send(bob.sess, recv_atom::value, net::encode_frame(net::ping{7}));
+  // One multiplexer job at a time, the recorders after each.
+  for (int i = 0; i < 100 && received<net::pong>(bob).empty(); ++i) {
+    mpx.try_exec_runnable();
+    while (sched.try_run_once())
+      ; // repeat
+  }
+  CAF_REQUIRE_EQUAL(received<net::pong>(bob).size(), 1u);
+  CAF_CHECK_EQUAL(received<net::pong>(alice).size(), 16u);
+  drain();
+  auto got = received<net::pong>(alice);
+  CAF_REQUIRE_EQUAL(got.size(), 100u);
+  for (size_t i = 0; i < got.size(); ++i)
+    CAF_CHECK_EQUAL(got[i].nonce, i);
+}
+
+CAF_TEST(input is reported consumed only once its frames are handled) {
+  // The connection stops reading above max_unprocessed_input: input waiting
+  // for a later turn must still count as unprocessed.
+  cfg.max_frames_per_turn = 16;
+  cfg.max_unprocessed_input = 1024; // reports in steps of 256 bytes
+  auto alice = join("alice");
+  auto before = conn(alice).consumed;
+  auto buf = pings(100);
+  self->send(alice.sess, recv_atom::value, buf);
+  mpx.try_exec_runnable(); // alice's first turn
+  while (sched.try_run_once())
+    ; // repeat
+  CAF_CHECK_EQUAL(received<net::pong>(alice).size(), 16u);
+  CAF_CHECK_EQUAL(conn(alice).consumed, before);
+  drain();
+  CAF_CHECK_EQUAL(received<net::pong>(alice).size(), 100u);
+  // all of it, with what was left unreported of the HELLO (< one step)
+  CAF_CHECK_GREATER_OR_EQUAL(conn(alice).consumed, before + buf.size());
+  CAF_CHECK_LESS(conn(alice).consumed, before + buf.size() + 256);
+}
+
+CAF_TEST(the replies of one turn leave in one write) {
+  cfg.max_frames_per_turn = 16;
+  auto alice = join("alice");
+  auto before = conn(alice).writes;
+  send_bytes(alice, pings(16));
+  CAF_CHECK_EQUAL(received<net::pong>(alice).size(), 16u);
+  CAF_CHECK_EQUAL(conn(alice).writes, before + 1);
+}
+
+CAF_TEST(a connection closed after a large read still handles all of it) {
+  cfg.max_frames_per_turn = 16;
+  auto alice = join("alice");
+  auto bob = join("bob");
+  std::vector<char> buf;
+  for (uint32_t i = 1; i <= 50; ++i)
+    net::append_frame(buf, msg_to("bob", i));
+  self->send(alice.sess, recv_atom::value, std::move(buf));
+  self->send(alice.sess, closed_atom::value);
+  drain();
+  CAF_CHECK_EQUAL(received<net::deliver>(bob).size(), 50u);
+  CAF_CHECK(session_gone(alice));
+  CAF_CHECK_EQUAL(online(), names({"bob"}));
 }
 
 // -- limits -------------------------------------------------------------------
