@@ -6,6 +6,12 @@ namespace actors {
 
 const char* frame_pacer_state::name = "frame_pacer";
 
+caf::timespan default_pacer_band(caf::timespan frame_interval,
+                                 uint32_t buffer_target_ms) {
+  auto target = caf::timespan{std::chrono::milliseconds{buffer_target_ms}};
+  return std::min(target / 2, std::max(3 * frame_interval, target / 8));
+}
+
 namespace {
 
 using self_ptr = frame_pacer_actor::stateful_pointer<frame_pacer_state>;
@@ -24,26 +30,53 @@ void advance(self_ptr self) {
   st.ref = now;
 }
 
-// Releases what is due and arms the timer for the next due frame.
+void release(self_ptr self) {
+  auto& st = self->state;
+  ++st.released;
+  st.estimate_ns += st.cfg.frame_interval.count();
+  self->send(st.sink, next_atom::value);
+}
+
+bool has_credit(self_ptr self) {
+  return self->state.in_flight() < self->state.cfg.max_in_flight;
+}
+
+// Releases what is due (a fill, or the slots of the schedule up to now) and
+// arms the timer for the next slot.
 void step(self_ptr self) {
   auto& st = self->state;
   if (st.paused)
     return;
   advance(self);
-  auto interval = st.cfg.frame_interval.count();
+  auto now = self->clock().now();
+  auto interval = st.cfg.frame_interval;
   auto target = int64_t{st.cfg.buffer_target_ms} * 1000000;
-  while (st.in_flight() < st.cfg.max_in_flight && st.estimate_ns < target) {
-    ++st.released;
-    st.estimate_ns += interval;
-    self->send(st.sink, next_atom::value);
+  auto band = st.cfg.band.count();
+  if (st.estimate_ns < target - band) {
+    // Well below the target: fill it now; the schedule starts afresh.
+    while (has_credit(self) && st.estimate_ns < target)
+      release(self);
+    st.next_slot = now + interval;
+  } else {
+    // One frame per slot that is due (several only if the timer was late;
+    // each judged by the buffer as it was at its slot).
+    while (st.next_slot <= now) {
+      if (!has_credit(self))
+        break; // the slot stays due; the next ack re-enters step
+      auto at_slot = st.estimate_ns + (now - st.next_slot).count();
+      if (at_slot <= target + band)
+        release(self);
+      st.next_slot += interval;
+    }
   }
-  ++st.generation; // any armed timer is stale now
-  if (st.in_flight() >= st.cfg.max_in_flight)
-    return; // the next ack re-enters step
-  // The buffer is at or above target: wake when it has drained one frame
-  // below it, i.e. at the native interval in steady state.
-  auto delay = caf::timespan{st.estimate_ns - target + interval};
-  self->delayed_send(self, delay, caf::tick_atom::value, st.generation);
+  if (!has_credit(self) && st.next_slot <= now)
+    return; // waiting for an ack, not for time
+  if (st.armed_for == st.next_slot)
+    return; // already armed for it
+  ++st.generation; // any other armed timer is stale now
+  st.armed_for = st.next_slot;
+  self->delayed_send(self, st.next_slot - now, caf::tick_atom::value,
+                     st.generation);
 }
 
 } // namespace
@@ -57,6 +90,7 @@ frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
   cfg.frame_interval = std::max(cfg.frame_interval, caf::timespan{1});
   st.cfg = cfg;
   st.ref = self->clock().now();
+  st.next_slot = st.ref + cfg.frame_interval;
   step(self);
   return {
       [=](ack_atom, uint32_t received, uint32_t buffer_ms) {
@@ -76,6 +110,7 @@ frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
         advance(self);
         self->state.paused = true;
         ++self->state.generation;
+        self->state.armed_for = caf::actor_clock::time_point::max();
       },
       [=](resume_atom) {
         auto& st = self->state;
@@ -83,6 +118,8 @@ frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
           return;
         st.paused = false;
         st.ref = self->clock().now();
+        // The schedule resumes from now: a slot every interval again.
+        st.next_slot = st.ref + st.cfg.frame_interval;
         step(self);
       },
       [=](caf::reset_atom) {
@@ -91,12 +128,14 @@ frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
         st.received = 0;
         st.estimate_ns = 0;
         st.ref = self->clock().now();
-        ++st.generation;
-        step(self);
+        step(self); // a fill: the schedule starts afresh
       },
       [=](caf::tick_atom, uint64_t generation) {
-        if (generation == self->state.generation)
-          step(self);
+        auto& st = self->state;
+        if (generation != st.generation)
+          return;
+        st.armed_for = caf::actor_clock::time_point::max();
+        step(self);
       },
   };
 }

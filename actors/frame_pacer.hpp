@@ -3,11 +3,17 @@
 // The frame pacer decides *when* a playback sends its next frame. It models
 // the client's playout buffer (media time released minus time played,
 // corrected by every ack) and releases frames
-//   - as fast as credits allow while the buffer is below its target,
-//   - at the native frame interval once the target is reached,
+//   - as fast as credits allow while the buffer is well below its target
+//     (start, seek, a client that fell behind): filling it to the target,
+//   - otherwise one frame per slot of a fixed schedule at the native frame
+//     interval (slot k at anchor + k * interval, never re-based on acks),
+//     skipping a slot only while the client is well above the target,
 //   - never with more than `max_in_flight` frames un-acked.
-// Time comes from the actor clock (delayed_send), so the test coordinator's
-// virtual time drives it.
+// "Well" is `band` either side of the target: acks are noisy (a client's
+// buffer counts whole frames, the one on screen not at all), and a pacer
+// that answered each low ack with a frame sent frames in pairs. Time comes
+// from the actor clock (delayed_send), so the test coordinator's virtual
+// time drives it.
 
 #include <cstdint>
 
@@ -42,7 +48,17 @@ struct pacer_settings {
   uint32_t buffer_target_ms = 0;
   /// Bound on frames released but not acknowledged (at least 1).
   uint32_t max_in_flight = 0;
+  /// How far the modeled buffer may stray from the target before the pacer
+  /// leaves the schedule (fills below target - band, skips slots above
+  /// target + band).
+  caf::timespan band{0};
 };
+
+/// The band for a frame interval and buffer target: three frames or an
+/// eighth of the target, whichever is more, but at most half the target
+/// (so a fill still happens from an empty buffer).
+caf::timespan default_pacer_band(caf::timespan frame_interval,
+                                 uint32_t buffer_target_ms);
 
 /// State of a frame_pacer.
 struct frame_pacer_state {
@@ -54,6 +70,10 @@ struct frame_pacer_state {
   uint64_t received = 0;   ///< of those, confirmed by the client
   int64_t estimate_ns = 0; ///< client buffer at `ref`
   caf::actor_clock::time_point ref;
+  /// The schedule's next slot.
+  caf::actor_clock::time_point next_slot;
+  /// The slot the armed timer is for (max: none armed).
+  caf::actor_clock::time_point armed_for = caf::actor_clock::time_point::max();
   bool paused = false;
   uint64_t generation = 0; ///< of the armed timer; older ticks are stale
 

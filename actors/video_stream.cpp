@@ -117,6 +117,7 @@ pacer_settings make_pacer_settings(const stream_settings& s,
                                      : std::max<uint32_t>(8, 2 * target_frames);
   pc.max_in_flight =
       std::clamp<uint32_t>(window, 1, std::max(1u, s.max_in_flight_cap));
+  pc.band = default_pacer_band(pc.frame_interval, pc.buffer_target_ms);
   return pc;
 }
 

@@ -49,6 +49,7 @@ struct fixture : test_coordinator_fixture<> {
     cfg.frame_interval = 40ms;
     cfg.buffer_target_ms = target_ms;
     cfg.max_in_flight = max_in_flight;
+    cfg.band = default_pacer_band(cfg.frame_interval, target_ms);
     pacer = sys.spawn(frame_pacer, sink, cfg);
     sched.run();
   }
@@ -92,6 +93,47 @@ CAF_TEST(bursts to the buffer target then releases at the native rate) {
     CAF_CHECK(at[i] == t0 + (i - 24) * 40ms);
 }
 
+CAF_TEST(acks that under report the buffer leave the schedule alone) {
+  // A client's buffer counts whole frames and not the one on screen, so its
+  // acks report up to a frame less than the model: answering each with a
+  // frame (as the pacer once did) sent frames in pairs.
+  start(1000, 100);
+  CAF_CHECK_EQUAL(count(), 25u);
+  for (int k = 1; k <= 100; ++k) {
+    CAF_CHECK_EQUAL(after(20ms), 24u + k); // between two slots:
+    auto& st = this->st().state;
+    anon_send(pacer, ack_atom::value, static_cast<uint32_t>(st.released),
+              uint32_t{1000 - 35}); // nearly a frame short
+    sched.run();
+    CAF_CHECK_EQUAL(count(), 24u + k); // nothing released by the ack
+    CAF_CHECK_EQUAL(after(20ms), 25u + k);
+  }
+  auto& at = times();
+  for (size_t i = 25; i < at.size(); ++i)
+    CAF_CHECK(at[i] == t0 + (i - 24) * 40ms);
+}
+
+CAF_TEST(a late timer releases the slots it missed and keeps the schedule) {
+  start(1000, 100);
+  CAF_CHECK_EQUAL(count(), 25u);
+  CAF_CHECK_EQUAL(after(100ms), 27u); // slots at 40 and 80 ms
+  CAF_CHECK_EQUAL(after(19ms), 27u);
+  CAF_CHECK_EQUAL(after(1ms), 28u); // the slot at 120 ms
+  CAF_CHECK(times().back() == t0 + 120ms);
+}
+
+CAF_TEST(a client well below the target is refilled at once) {
+  start(1000, 100);
+  CAF_CHECK_EQUAL(after(40ms), 26u);
+  // it stalled: 500 ms left, far below 1000 - 125 ms
+  anon_send(pacer, ack_atom::value, uint32_t{26}, uint32_t{500});
+  sched.run();
+  CAF_CHECK_EQUAL(count(), 26u + 13u); // 500 + 13 * 40 >= 1000
+  // and the schedule starts afresh from the fill
+  CAF_CHECK_EQUAL(after(39ms), 39u);
+  CAF_CHECK_EQUAL(after(1ms), 40u);
+}
+
 CAF_TEST(credits bound the frames in flight when no ack arrives) {
   start(10000, 8);
   CAF_CHECK_EQUAL(count(), 8u);
@@ -117,11 +159,12 @@ CAF_TEST(acks reporting a full client buffer hold releases back) {
   start(1000, 100);
   CAF_CHECK_EQUAL(count(), 25u);
   // the client has 3 s buffered (e.g. it paused locally): nothing until it
-  // drains below the target
+  // drains to within the band (125 ms) above the target, at a slot
   anon_send(pacer, ack_atom::value, uint32_t{25}, uint32_t{3000});
   sched.run();
-  CAF_CHECK_EQUAL(after(1999ms), 25u);
-  CAF_CHECK_EQUAL(after(41ms), 26u);
+  CAF_CHECK_EQUAL(after(1879ms), 25u);
+  CAF_CHECK_EQUAL(after(1ms), 26u);
+  CAF_CHECK(times().back() == t0 + 1880ms);
   CAF_CHECK_EQUAL(after(40ms), 27u);
   // an ack showing a drained buffer triggers a burst back to the target
   anon_send(pacer, ack_atom::value, uint32_t{27}, uint32_t{200});
