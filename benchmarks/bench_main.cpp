@@ -64,6 +64,7 @@ struct run_config {
   std::string server_bin;
   std::vector<std::string> server_args;
   double sample_seconds = 10;
+  double sample_fps = 25;
   bool keep_tmp = false;
 };
 
@@ -85,7 +86,8 @@ int run_one(const run_config& rc) {
   if (rc.port == 0) {
     std::string err;
     auto samples = rc.scenario == "video" ? rc.sample_seconds : 0.0;
-    if (!server.start(rc.server_bin, rc.server_args, samples, err)) {
+    if (!server.start(rc.server_bin, rc.server_args, samples, err,
+                      rc.sample_fps)) {
       std::cerr << "chat-bench: cannot start the server: " << err << "\n";
       return 1;
     }
@@ -208,8 +210,13 @@ int main(int argc, char** argv) {
      "video: fixed:<height> | adaptive | thirds")
     ("startup-ms", po::value(&o.startup_ms)->default_value(o.startup_ms),
      "video: playout starts this long after the first frame")
+    ("steady-after-ms",
+     po::value(&o.steady_after_ms)->default_value(o.steady_after_ms),
+     "video: pacing figures count frames past this much media time")
     ("seconds", po::value(&rc.sample_seconds)->default_value(10),
      "video: length of the sample videos the bench generates")
+    ("sample-fps", po::value(&rc.sample_fps)->default_value(25),
+     "video: frame rate of the synthetic sample (video_2) it generates")
     ("progress", po::value(&o.progress)->default_value(o.progress),
      "seconds between progress lines")
     ("host", po::value(&rc.host)->default_value(rc.host),

@@ -126,7 +126,8 @@ server_process::~server_process() {
 
 bool server_process::start(const std::string& bin,
                            const std::vector<std::string>& extra,
-                           double sample_seconds, std::string& error) {
+                           double sample_seconds, std::string& error,
+                           double sample_fps) {
   char tmpl[] = "/tmp/chat-bench-XXXXXX";
   if (!::mkdtemp(tmpl)) {
     error = "cannot create a temporary directory";
@@ -138,9 +139,11 @@ bool server_process::start(const std::string& bin,
   auto log = dir_ + "/server.log";
   if (sample_seconds > 0) {
     auto gen = bin.substr(0, bin.rfind('/') + 1) + "make-sample-videos";
-    std::ostringstream secs;
+    std::ostringstream secs, fps;
     secs << sample_seconds;
-    if (run({gen, "--out", dir_ + "/videos", "--seconds", secs.str()},
+    fps << sample_fps;
+    if (run({gen, "--out", dir_ + "/videos", "--seconds", secs.str(), "--fps",
+             fps.str()},
             dir_ + "/make-samples.log") != 0) {
       error = "make-sample-videos failed, see " + dir_ + "/make-samples.log";
       keep_dir = true;

@@ -40,9 +40,11 @@ public:
 
   /// Starts `bin` with `--port 0` and the defaults below, overridden by
   /// `extra` ("--key=value" or "--key value"); with `sample_seconds` > 0
-  /// make-sample-videos fills the videos directory first.
+  /// make-sample-videos fills the videos directory first (video_2 at
+  /// `sample_fps`).
   bool start(const std::string& bin, const std::vector<std::string>& extra,
-             double sample_seconds, std::string& error);
+             double sample_seconds, std::string& error,
+             double sample_fps = 25);
 
   void stop();
 

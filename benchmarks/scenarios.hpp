@@ -35,6 +35,9 @@ struct options {
   std::string video = "video_2";
   std::string policy = "fixed:720";
   double startup_ms = 1500; ///< video: playout starts this long after frame 0
+  /// video: pacing is judged on frames past this much media time (the
+  /// server fills the buffer target first, as fast as it can)
+  double steady_after_ms = 3000;
   double progress = 5;      ///< progress line period (s)
   bool quiet = false;       ///< no progress lines (smoke)
 };

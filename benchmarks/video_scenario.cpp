@@ -1,6 +1,7 @@
 // video: viewers play a video like the real player does (acks with the
 // highest index, a simulated buffer from a playout clock, throughput) and
-// count frames that arrive before their playout deadline.
+// count frames that arrive before their playout deadline; and how far each
+// steady-state frame's arrival strays from the frame schedule (pacing).
 
 #include <cmath>
 #include <cstdio>
@@ -35,6 +36,7 @@ struct viewer {
   uint64_t bytes_since_ack = 0, frames_since_ack = 0;
   double t_last_ack = 0;
   std::map<uint16_t, uint64_t> heights;
+  std::vector<std::pair<uint32_t, double>> arrivals; ///< (index, time)
   std::vector<net::video_info> list; ///< warm-up viewer only
   bool have_list = false;
 };
@@ -118,6 +120,7 @@ result run_video(const options& o, const target& t) {
       if (now <= deadline)
         ++v.on_time;
       v.highest = std::max<int64_t>(v.highest, vf->index);
+      v.arrivals.emplace_back(vf->index, now);
       ++v.received;
       ++v.heights[vf->height];
       v.bytes_since_ack += f.payload.size();
@@ -253,6 +256,37 @@ result run_video(const options& o, const target& t) {
     for (auto& [h, nf] : v.heights)
       mix[h] += nf;
   }
+  // Pacing: in steady state frame i should arrive at anchor + i / fps. Per
+  // viewer the anchor is the median of (arrival - i / fps) over its steady
+  // frames; a frame's deviation is its distance from it. Frames sent in
+  // pairs show as gaps near 0 and twice the interval.
+  std::vector<double> dev_ms, gap_ms;
+  for (size_t i = 0; i < m; ++i) {
+    auto& v = vs[i];
+    std::vector<double> offsets;
+    double prev = -1;
+    for (auto& [index, at] : v.arrivals) {
+      if (index / v.fps * 1000 < o.steady_after_ms)
+        continue;
+      offsets.push_back(at - index / v.fps);
+      if (prev >= 0)
+        gap_ms.push_back((at - prev) * 1000);
+      prev = at;
+    }
+    if (offsets.empty())
+      continue;
+    auto sorted = offsets;
+    auto anchor = percentile(sorted, 0.5);
+    for (auto x : offsets)
+      dev_ms.push_back(std::abs(x - anchor) * 1000);
+  }
+  r.figures["pacing_frames"] = dev_ms.size();
+  r.figures["pacing_dev_ms_p50"] = round2(percentile(dev_ms, 0.5));
+  r.figures["pacing_dev_ms_p99"] = round2(percentile(dev_ms, 0.99));
+  r.figures["pacing_dev_ms_max"] = round2(percentile(dev_ms, 1.0));
+  r.figures["frame_gap_ms_p10"] = round2(percentile(gap_ms, 0.1));
+  r.figures["frame_gap_ms_p50"] = round2(percentile(gap_ms, 0.5));
+  r.figures["frame_gap_ms_p90"] = round2(percentile(gap_ms, 0.9));
   r.figures["frames_expected"] = expected;
   r.figures["frames_received"] = got;
   r.figures["frames_on_time"] = on_time;

@@ -1,6 +1,7 @@
 // make-sample-videos: writes the sample renditions the server streams.
 //   video_1_<h>p.avi  a real clip (default: OpenCV's Megamind.avi) resized
-//   video_2_<h>p.avi  synthetic, 25 fps, every frame carrying its index
+//   video_2_<h>p.avi  synthetic, 25 fps (--fps), every frame carrying its
+//                     index
 // for h in 240, 720, 1080; MJPG in AVI. Existing files are kept unless
 // --force. Files are written under a temporary name, then renamed.
 
@@ -30,12 +31,13 @@ struct options {
   std::string out;
   std::string source = default_source;
   double seconds = 10;
+  double fps = 25; ///< video_2's frame rate
   bool force = false;
 };
 
 void usage(std::ostream& os) {
   os << "usage: make-sample-videos --out DIR [--source FILE] [--seconds N] "
-        "[--force]\n";
+        "[--fps F] [--force]\n";
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -54,6 +56,12 @@ bool parse(int argc, char** argv, options& o) {
       if (!v)
         return false;
       o.source = v;
+    } else if (a == "--fps") {
+      auto v = value();
+      char* end = nullptr;
+      o.fps = v ? std::strtod(v, &end) : 0;
+      if (!v || *end != '\0' || !(o.fps >= 1 && o.fps <= 120))
+        return false;
     } else if (a == "--seconds") {
       auto v = value();
       char* end = nullptr;
@@ -160,7 +168,7 @@ bool make_video_1(const options& o) {
 }
 
 bool make_video_2(const options& o) {
-  auto frames = static_cast<uint32_t>(std::lround(o.seconds * 25));
+  auto frames = static_cast<uint32_t>(std::lround(o.seconds * o.fps));
   bool ok = true;
   for (auto h : heights) {
     auto path = fs::path{o.out} / ("video_2_" + std::to_string(h) + "p.avi");
@@ -171,7 +179,7 @@ bool make_video_2(const options& o) {
     }
     int w = static_cast<int>(std::lround(h * 16.0 / 9 / 2)) * 2;
     auto tmp = tmp_name(path);
-    auto r = video::write_synthetic_video(tmp, w, h, frames, 25.0);
+    auto r = video::write_synthetic_video(tmp, w, h, frames, o.fps);
     if (!r) {
       std::cerr << "video_2: " << net::describe(r.error()) << "\n";
       ok = false;
