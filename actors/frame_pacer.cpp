@@ -16,18 +16,23 @@ namespace {
 
 using self_ptr = frame_pacer_actor::stateful_pointer<frame_pacer_state>;
 
-// Drains the modeled client buffer up to now (playback runs in real time
+// Drains the modeled client buffer up to `t` (playback runs in real time
 // unless paused).
-void advance(self_ptr self) {
+void advance_to(self_ptr self, caf::actor_clock::time_point t) {
   auto& st = self->state;
-  auto now = self->clock().now();
+  if (t <= st.ref)
+    return;
   if (!st.paused) {
     auto played =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(now - st.ref)
+        std::chrono::duration_cast<std::chrono::nanoseconds>(t - st.ref)
             .count();
     st.estimate_ns = std::max<int64_t>(0, st.estimate_ns - played);
   }
-  st.ref = now;
+  st.ref = t;
+}
+
+void advance(self_ptr self) {
+  advance_to(self, self->clock().now());
 }
 
 void release(self_ptr self) {
@@ -47,30 +52,29 @@ void step(self_ptr self) {
   auto& st = self->state;
   if (st.paused)
     return;
-  advance(self);
   auto now = self->clock().now();
   auto interval = st.cfg.frame_interval;
   auto target = int64_t{st.cfg.buffer_target_ms} * 1000000;
   auto band = st.cfg.band.count();
+  // The slots that are due (several only if the timer was late), each
+  // judged by the buffer as it was at its slot.
+  while (st.next_slot <= now && has_credit(self)) {
+    advance_to(self, st.next_slot);
+    if (st.estimate_ns < target - band)
+      break; // a fill, below
+    if (st.estimate_ns <= target + band)
+      release(self);
+    st.next_slot += interval;
+  }
+  advance(self);
   if (st.estimate_ns < target - band) {
     // Well below the target: fill it now; the schedule starts afresh.
     while (has_credit(self) && st.estimate_ns < target)
       release(self);
     st.next_slot = now + interval;
-  } else {
-    // One frame per slot that is due (several only if the timer was late;
-    // each judged by the buffer as it was at its slot).
-    while (st.next_slot <= now) {
-      if (!has_credit(self))
-        break; // the slot stays due; the next ack re-enters step
-      auto at_slot = st.estimate_ns + (now - st.next_slot).count();
-      if (at_slot <= target + band)
-        release(self);
-      st.next_slot += interval;
-    }
   }
-  if (!has_credit(self) && st.next_slot <= now)
-    return; // waiting for an ack, not for time
+  if (!has_credit(self))
+    return; // waiting for an ack, not for time: no timer
   if (st.armed_for == st.next_slot)
     return; // already armed for it
   ++st.generation; // any other armed timer is stale now
