@@ -120,7 +120,13 @@ template <class T>
 void forward_to_stream(session_ptr self, uint32_t stream_id, const T& msg) {
   auto& streams = self->state.streams;
   auto i = streams.find(stream_id);
-  if (i == streams.end() || !i->second) // unknown, or not started yet
+  // Ids are handed out in order from 1: one below the next that is not in
+  // the table has ended, and acks and controls that crossed its VIDEO_END
+  // on the wire are ignored, silently.
+  if (i == streams.end() && stream_id != 0 &&
+      stream_id < self->state.next_stream_id)
+    return;
+  if (i == streams.end() || !i->second) // never handed out, or not started
     return emit_error(self, net::errc::not_found,
                       "no playback with id " + std::to_string(stream_id),
                       false);

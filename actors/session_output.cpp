@@ -101,7 +101,8 @@ void emit_video_frame(session_ptr self, const outgoing_video_frame& f) {
     return;
   }
   std::vector<char> buf;
-  net::append_video_frame(buf, f.stream_id, f.index, f.height, f.pts_us,
+  net::append_video_frame(buf, f.stream_id, f.segment, f.index, f.height,
+                          f.pts_us,
                           f.jpeg->data(), f.jpeg->size());
   emit_bytes(self, buf.data(), buf.size());
 }

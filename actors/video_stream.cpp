@@ -15,6 +15,9 @@ void finish(self_ptr self, net::end_reason reason, std::string text) {
   if (st.done)
     return;
   st.done = true;
+  // The pacer is linked, but a normal exit does not end linked actors.
+  if (st.pacer)
+    self->send_exit(st.pacer, caf::exit_reason::user_shutdown);
   net::video_end end;
   end.stream_id = st.id;
   end.reason = static_cast<uint8_t>(reason);
@@ -44,6 +47,7 @@ void send_next(self_ptr self) {
   }
   outgoing_video_frame f;
   f.stream_id = st.id;
+  f.segment = st.segment;
   f.index = st.next;
   f.height = rendition.height;
   f.pts_us = net::pts_of(src.time.fps_milli, st.next);
@@ -76,7 +80,7 @@ int64_t saturating_add(int64_t a, int64_t b) {
   return sum;
 }
 
-void seek_to(self_ptr self, int64_t ms) {
+void seek_to(self_ptr self, uint32_t segment, int64_t ms) {
   auto& st = self->state;
   auto& t = st.source->time;
   auto idx = net::frame_at_ms(t.fps_milli, ms);
@@ -86,6 +90,7 @@ void seek_to(self_ptr self, int64_t ms) {
                std::to_string(t.duration_ms()) + " ms)");
     return;
   }
+  st.segment = segment;
   st.next = idx;
   st.segment_start = idx;
   st.segment_sent = 0;
@@ -160,10 +165,12 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
       [=](next_atom) { send_next(self); },
       [=](net::video_ack& ack) {
         auto& st = self->state;
-        if (ack.stream_id != st.id || st.done)
+        // An ack from before the last seek (it crossed the seek on the
+        // wire) says nothing about the buffer now: ignored, silently.
+        if (ack.stream_id != st.id || st.done || ack.segment != st.segment)
           return;
         st.abr->observe(ack.buffer_ms, ack.throughput_kbps);
-        // Acks for frames before the last seek confirm nothing new.
+        // An index outside what this segment sent confirms nothing.
         if (ack.index < st.segment_start ||
             ack.index >= st.segment_start + st.segment_sent)
           return;
@@ -184,10 +191,15 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
           self->send(st.pacer, resume_atom::value);
           break;
         case net::video_op::seek_relative:
-          seek_to(self, saturating_add(position_ms(self), ctl.arg_ms));
-          break;
         case net::video_op::seek_absolute:
-          seek_to(self, ctl.arg_ms);
+          // Segments only grow: a seek that does not start a newer one is
+          // late or repeated (ignored, silently).
+          if (ctl.segment <= st.segment)
+            break;
+          seek_to(self, ctl.segment,
+                  ctl.op == static_cast<uint8_t>(net::video_op::seek_absolute)
+                      ? ctl.arg_ms
+                      : saturating_add(position_ms(self), ctl.arg_ms));
           break;
         case net::video_op::stop:
           finish(self, net::end_reason::stopped, "stopped by the client");

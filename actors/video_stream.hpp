@@ -37,6 +37,7 @@ namespace actors {
 /// net::append_video_frame: the JPEG is shared, never copied or re-encoded.
 struct outgoing_video_frame {
   uint32_t stream_id = 0;
+  uint32_t segment = 0;
   uint32_t index = 0;
   uint16_t height = 0;
   uint64_t pts_us = 0;
@@ -46,7 +47,8 @@ struct outgoing_video_frame {
                          const outgoing_video_frame& y) {
     auto same_bytes =
         x.jpeg == y.jpeg || (x.jpeg && y.jpeg && *x.jpeg == *y.jpeg);
-    return x.stream_id == y.stream_id && x.index == y.index &&
+    return x.stream_id == y.stream_id && x.segment == y.segment &&
+           x.index == y.index &&
            x.height == y.height && x.pts_us == y.pts_us && same_bytes;
   }
 };
@@ -58,17 +60,17 @@ typename Inspector::result_type inspect(Inspector& f, outgoing_video_frame& x) {
   if constexpr (std::is_same<Inspector,
                              caf::detail::stringification_inspector>::value) {
     auto size = std::to_string(x.jpeg ? x.jpeg->size() : 0) + " bytes";
-    return f(name, x.stream_id, x.index, x.height, x.pts_us, size);
+    return f(name, x.stream_id, x.segment, x.index, x.height, x.pts_us, size);
   } else if constexpr (Inspector::reads_state) {
     auto bytes = x.jpeg ? *x.jpeg : std::vector<char>{};
-    return f(name, x.stream_id, x.index, x.height, x.pts_us, bytes);
+    return f(name, x.stream_id, x.segment, x.index, x.height, x.pts_us, bytes);
   } else {
     auto bytes = std::make_shared<std::vector<char>>();
     auto done = caf::meta::load_callback([&]() -> caf::error {
       x.jpeg = bytes;
       return caf::none;
     });
-    return f(name, x.stream_id, x.index, x.height, x.pts_us, *bytes, done);
+    return f(name, x.stream_id, x.segment, x.index, x.height, x.pts_us, *bytes, done);
   }
 }
 
@@ -111,6 +113,9 @@ struct video_stream_state {
   frame_pacer_actor pacer;
   uint32_t next = 0;          ///< timeline index of the next frame
   uint32_t frames_sent = 0;   ///< in total
+  /// 0 from PLAY, then the client's number of the last seek (they only
+  /// grow; frames carry it, acks and seeks must match or exceed it).
+  uint32_t segment = 0;
   uint32_t segment_start = 0; ///< first index since the last seek
   uint32_t segment_sent = 0;  ///< frames sent since the last seek
   bool have_ack = false;      ///< since the last seek

@@ -50,10 +50,11 @@ result run_video(const options& o, const target& t) {
   r.figures["video"] = o.video;
   r.figures["policy"] = o.policy;
   r.figures["startup_buffer_ms"] = o.startup_ms;
-  // An ack that crosses the server's VIDEO_END is answered with a
-  // non-fatal not_found: the player did nothing wrong. (A PLAY the server
-  // cannot serve is not_found too, but then its viewer never finishes,
-  // which is an error of its own.)
+  // Acks that cross the server's VIDEO_END are ignored by a server of
+  // protocol 3; older ones answered each with a non-fatal not_found, which
+  // is counted (acks_refused_after_end) rather than failed. (A PLAY the
+  // server cannot serve is not_found too, but then its viewer never
+  // finishes, which is an error of its own.)
   r.benign = [](net::errc code) { return code == net::errc::not_found; };
   std::vector<viewer> vs(m + 1); // the last one warms the frame cache
   std::vector<double> startup_ms;
@@ -71,7 +72,7 @@ result run_video(const options& o, const target& t) {
     auto dt = now - v.t_last_ack;
     auto kbps = dt > 0 ? v.bytes_since_ack * 8 / dt / 1000 : 0.0;
     c.core->send_frame(net::video_ack{
-        v.stream_id, static_cast<uint32_t>(v.highest),
+        v.stream_id, 0, static_cast<uint32_t>(v.highest),
         static_cast<uint32_t>(buffered_ms), static_cast<uint32_t>(kbps)});
     v.bytes_since_ack = v.frames_since_ack = 0;
     v.t_last_ack = now;
@@ -199,7 +200,7 @@ result run_video(const options& o, const target& t) {
     if (!wv.done) {
       wv.stopping = true;
       wc.core->send_frame(net::video_control{
-          wv.stream_id, static_cast<uint8_t>(net::video_op::stop), 0});
+          wv.stream_id, 0, static_cast<uint8_t>(net::video_op::stop), 0});
       loop.flush(wc);
       wait_until([&] { return wv.done; }, 10);
     }
@@ -260,17 +261,29 @@ result run_video(const options& o, const target& t) {
   // viewer the anchor is the median of (arrival - i / fps) over its steady
   // frames; a frame's deviation is its distance from it. Frames sent in
   // pairs show as gaps near 0 and twice the interval.
-  std::vector<double> dev_ms, gap_ms;
+  // The pacer may also skip a slot on purpose (a client that reports more
+  // than target + band buffered): a gap of 1.5 intervals or more is counted
+  // as a skip; every shorter gap's distance from one interval is the frame's
+  // slot deviation (pairs show there as a whole interval).
+  std::vector<double> dev_ms, gap_ms, slot_dev_ms;
+  uint64_t skips = 0;
   for (size_t i = 0; i < m; ++i) {
     auto& v = vs[i];
     std::vector<double> offsets;
     double prev = -1;
+    auto interval_ms = 1000 / v.fps;
     for (auto& [index, at] : v.arrivals) {
       if (index / v.fps * 1000 < o.steady_after_ms)
         continue;
       offsets.push_back(at - index / v.fps);
-      if (prev >= 0)
-        gap_ms.push_back((at - prev) * 1000);
+      if (prev >= 0) {
+        auto gap = (at - prev) * 1000;
+        gap_ms.push_back(gap);
+        if (gap >= 1.5 * interval_ms)
+          ++skips;
+        else
+          slot_dev_ms.push_back(std::abs(gap - interval_ms));
+      }
       prev = at;
     }
     if (offsets.empty())
@@ -284,6 +297,9 @@ result run_video(const options& o, const target& t) {
   r.figures["pacing_dev_ms_p50"] = round2(percentile(dev_ms, 0.5));
   r.figures["pacing_dev_ms_p99"] = round2(percentile(dev_ms, 0.99));
   r.figures["pacing_dev_ms_max"] = round2(percentile(dev_ms, 1.0));
+  r.figures["slot_dev_ms_p50"] = round2(percentile(slot_dev_ms, 0.5));
+  r.figures["slot_dev_ms_p99"] = round2(percentile(slot_dev_ms, 0.99));
+  r.figures["slot_skips"] = skips;
   r.figures["frame_gap_ms_p10"] = round2(percentile(gap_ms, 0.1));
   r.figures["frame_gap_ms_p50"] = round2(percentile(gap_ms, 0.5));
   r.figures["frame_gap_ms_p90"] = round2(percentile(gap_ms, 0.9));

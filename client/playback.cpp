@@ -1,5 +1,6 @@
 #include "client/playback.hpp"
 
+#include <cmath>
 #include <cstdio>
 
 namespace client {
@@ -111,9 +112,11 @@ bool playback::command(client_core& core, const std::string& line) {
     send(core, player_->on_key(player_key::stop, now));
   else if (line.rfind("g ", 0) == 0) {
     try {
-      auto ms = static_cast<int64_t>(std::stod(line.substr(2)) * 1000);
-      core.send_frame(net::video_control{
-          stream_id_, static_cast<uint8_t>(net::video_op::seek_absolute), ms});
+      auto secs = std::stod(line.substr(2));
+      // within a century: the cast below must not overflow
+      if (!(std::abs(secs) < 3.2e9))
+        throw std::out_of_range{"seek"};
+      send(core, player_->seek_to(static_cast<int64_t>(secs * 1000), now));
     } catch (const std::exception&) {
       print_("usage: g SECONDS");
     }

@@ -117,12 +117,9 @@ void video_player::on_frame(net::video_frame&& msg, player_time now) {
   arrivals_.emplace_back(now, size);
   while (now - arrivals_.front().first > std::chrono::seconds(2))
     arrivals_.pop_front();
-  if (seeking_) {
-    if (msg.index != seek_target_) {
-      ++summary_.discarded; // sent before the server saw our seek
-      return;
-    }
-    seeking_ = false;
+  if (msg.segment != segment_) {
+    ++summary_.discarded; // sent before the server saw our seek
+    return;
   }
   last_received_ = msg.index;
   ++unacked_;
@@ -257,8 +254,8 @@ std::optional<net::video_ack> video_player::make_ack(player_time now,
     return std::nullopt;
   last_ack_ = now;
   unacked_ = 0;
-  return net::video_ack{summary_.stream_id, *last_received_, buffer_ms(),
-                        throughput_kbps(now)};
+  return net::video_ack{summary_.stream_id, segment_, *last_received_,
+                        buffer_ms(), throughput_kbps(now)};
 }
 
 std::vector<player_output> video_player::tick(player_time now) {
@@ -322,7 +319,8 @@ std::vector<player_output> video_player::on_key(player_key key,
     return out;
   auto ctl = [&](net::video_op op, int64_t arg) {
     out.emplace_back(
-        net::video_control{summary_.stream_id, static_cast<uint8_t>(op), arg});
+        net::video_control{summary_.stream_id, segment_,
+                           static_cast<uint8_t>(op), arg});
   };
   switch (key) {
   case player_key::none:
@@ -347,20 +345,7 @@ std::vector<player_output> video_player::on_key(player_key key,
         static_cast<int64_t>(net::pts_of(info_.fps_milli, next_index_) / 1000);
     auto step =
         key == player_key::back ? -cfg_.seek_step_ms : cfg_.seek_step_ms;
-    auto target = std::max<int64_t>(0, pos + step);
-    ctl(net::video_op::seek_absolute, target);
-    // Frames already in flight are from before the seek: drop them until
-    // the target arrives (same rounding as the server).
-    buffer_.clear();
-    seeking_ = true;
-    seek_target_ = net::frame_at_ms(info_.fps_milli, target);
-    next_index_ = seek_target_;
-    last_received_.reset();
-    unacked_ = 0;
-    if (state_ == state::paused)
-      resume_to_ = state::waiting;
-    else
-      state_ = state::waiting;
+    seek(std::max<int64_t>(0, pos + step), out);
     break;
   }
   case player_key::stop:
@@ -370,6 +355,31 @@ std::vector<player_output> video_player::on_key(player_key key,
     break;
   }
   return out;
+}
+
+std::vector<player_output> video_player::seek_to(int64_t ms, player_time) {
+  std::vector<player_output> out;
+  if (started_ && state_ != state::done)
+    seek(std::max<int64_t>(0, ms), out);
+  return out;
+}
+
+void video_player::seek(int64_t ms, std::vector<player_output>& out) {
+  // A new segment: frames already in flight belong to the old one and are
+  // dropped as they arrive; the server starts the new one at the target
+  // (same rounding as here).
+  ++segment_;
+  out.emplace_back(net::video_control{
+      summary_.stream_id, segment_,
+      static_cast<uint8_t>(net::video_op::seek_absolute), ms});
+  buffer_.clear();
+  next_index_ = net::frame_at_ms(info_.fps_milli, ms);
+  last_received_.reset();
+  unacked_ = 0;
+  if (state_ == state::paused)
+    resume_to_ = state::waiting;
+  else
+    state_ = state::waiting;
 }
 
 player_time video_player::next_wakeup(player_time now) const {

@@ -95,6 +95,10 @@ public:
   /// A key from the window or the console.
   std::vector<player_output> on_key(player_key key, player_time now);
 
+  /// Seeks to `ms` of media time (the console's "g SECONDS"): a new
+  /// segment; frames of older ones still in flight are discarded.
+  std::vector<player_output> seek_to(int64_t ms, player_time now);
+
   /// When `tick` has something to do next.
   player_time next_wakeup(player_time now) const;
 
@@ -129,6 +133,7 @@ private:
   std::string stats_line(player_time now) const;
   void start_playing(player_time now);
   std::optional<net::video_ack> make_ack(player_time now, bool force);
+  void seek(int64_t ms, std::vector<player_output>& out);
 
   player_settings cfg_;
   player_time requested_at_;
@@ -145,8 +150,9 @@ private:
   player_time stall_start_;
   player_time pause_start_;
   bool have_frame_ = false;
-  bool seeking_ = false;
-  uint32_t seek_target_ = 0;
+  /// The segment of the last seek (0: none yet); frames of others were
+  /// sent before the server saw it, and acks carry it.
+  uint32_t segment_ = 0;
   uint16_t shown_height_ = 0;
   std::optional<uint32_t> last_received_;
   uint32_t unacked_ = 0;

@@ -17,7 +17,8 @@ namespace net {
 
 /// The protocol version carried in HELLO and WELCOME.
 /// 2: the directory lists names only (front-coded); keys come with KEYS.
-constexpr uint16_t protocol_version = 2;
+/// 3: video frames, acks and controls carry the seek segment.
+constexpr uint16_t protocol_version = 3;
 
 /// Names the fields of a message struct once, in wire order: `fields()`
 /// (a tuple of references), equality, and the `inspect` overload that CAF's

@@ -5,15 +5,16 @@
 namespace net {
 
 void append_video_frame(std::vector<char>& out, uint32_t stream_id,
-                        uint32_t index, uint16_t height, uint64_t pts_us,
-                        const char* jpeg, size_t n) {
-  // type + stream_id + index + height + pts + jpeg length + jpeg
-  auto len = static_cast<uint32_t>(1 + 4 + 4 + 2 + 8 + 4 + n);
+                        uint32_t segment, uint32_t index, uint16_t height,
+                        uint64_t pts_us, const char* jpeg, size_t n) {
+  // type + stream_id + segment + index + height + pts + jpeg length + jpeg
+  auto len = static_cast<uint32_t>(1 + 4 + 4 + 4 + 2 + 8 + 4 + n);
   out.reserve(out.size() + 4 + len);
   wire_writer w{out};
   w.put_int(len);
   w.put_int(video_frame::wire_type);
   w.put_int(stream_id);
+  w.put_int(segment);
   w.put_int(index);
   w.put_int(height);
   w.put_int(pts_us);

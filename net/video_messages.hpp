@@ -64,21 +64,26 @@ struct play_started {
 struct video_frame {
   static constexpr uint8_t wire_type = 0x92;
   uint32_t stream_id = 0;
+  /// The segment this frame belongs to: 0 from PLAY, then the `segment` of
+  /// the seek that started it (frames of an older segment were in flight).
+  uint32_t segment = 0;
   uint32_t index = 0;
   uint16_t height = 0; ///< rendition the frame comes from
   uint64_t pts_us = 0; ///< index / fps, in microseconds
   bytes jpeg;
-  CHATROOM_FIELDS(video_frame, stream_id, index, height, pts_us, jpeg)
+  CHATROOM_FIELDS(video_frame, stream_id, segment, index, height, pts_us, jpeg)
 };
 
 /// C->S: progress report; grants the server credit for more frames.
 struct video_ack {
   static constexpr uint8_t wire_type = 0x12;
   uint32_t stream_id = 0;
+  uint32_t segment = 0;         ///< of the frames it reports on
   uint32_t index = 0;           ///< highest index received
   uint32_t buffer_ms = 0;       ///< media time buffered, not yet shown
   uint32_t throughput_kbps = 0; ///< measured receive rate, 0 = unknown
-  CHATROOM_FIELDS(video_ack, stream_id, index, buffer_ms, throughput_kbps)
+  CHATROOM_FIELDS(video_ack, stream_id, segment, index, buffer_ms,
+                  throughput_kbps)
 };
 
 /// Operations of `video_control::op`.
@@ -94,9 +99,13 @@ enum class video_op : uint8_t {
 struct video_control {
   static constexpr uint8_t wire_type = 0x13;
   uint32_t stream_id = 0;
+  /// Seeks: the segment the seek starts, above every earlier one (a seek
+  /// that is not is late or repeated, and ignored). Other ops: the segment
+  /// the client last saw (informational; they apply whatever it is).
+  uint32_t segment = 0;
   uint8_t op = 0;     ///< video_op
   int64_t arg_ms = 0; ///< seek offset or position
-  CHATROOM_FIELDS(video_control, stream_id, op, arg_ms)
+  CHATROOM_FIELDS(video_control, stream_id, segment, op, arg_ms)
 };
 
 /// Reasons of `video_end::reason`.
@@ -119,8 +128,8 @@ struct video_end {
 /// Appends a complete video_frame frame, byte-identical to
 /// `append_frame(out, video_frame{...})`, copying the JPEG only once.
 void append_video_frame(std::vector<char>& out, uint32_t stream_id,
-                        uint32_t index, uint16_t height, uint64_t pts_us,
-                        const char* jpeg, size_t n);
+                        uint32_t segment, uint32_t index, uint16_t height,
+                        uint64_t pts_us, const char* jpeg, size_t n);
 
 /// Timeline index shown at `ms` (floor), clamped at 0; may be >= frames
 /// (past the end). Server and client share it so a seek lands identically.

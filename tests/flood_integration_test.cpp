@@ -162,7 +162,7 @@ CAF_TEST(a flood of video acks for its own playback) {
   raw_client x{srv->port};
   x.join("mallory");
   auto id = play(x);
-  check(run(x, repeated(net::video_ack{id, 3, 500, 1000})));
+  check(run(x, repeated(net::video_ack{id, 0, 3, 500, 1000})));
 }
 
 CAF_TEST(a flood of pause and resume) {
@@ -172,8 +172,8 @@ CAF_TEST(a flood of pause and resume) {
   auto id = play(x);
   auto pause = static_cast<uint8_t>(net::video_op::pause);
   auto resume = static_cast<uint8_t>(net::video_op::resume);
-  check(run(x, alternating(net::video_control{id, pause, 0},
-                           net::video_control{id, resume, 0})));
+  check(run(x, alternating(net::video_control{id, 0, pause, 0},
+                           net::video_control{id, 0, resume, 0})));
 }
 
 CAF_TEST(a flood of video list requests) {
@@ -210,7 +210,7 @@ CAF_TEST(a flood of acks for a stream that does not exist) {
   start();
   raw_client x{srv->port};
   x.join("mallory");
-  check(run(x, repeated(net::video_ack{99, 3, 500, 1000})));
+  check(run(x, repeated(net::video_ack{99, 0, 3, 500, 1000})));
 }
 
 CAF_TEST(input is back pressured even with an unlimited frame budget) {
@@ -227,6 +227,29 @@ CAF_TEST(input is back pressured even with an unlimited frame budget) {
   CAF_CHECK_GREATER(res.samples, 10u);
   CAF_CHECK_LESS(res.p99_ms, max_p99_ms);
   CHECK_RSS_LESS(res.growth_kib, max_growth_kib);
+}
+
+CAF_TEST(acks and controls that cross the end of a playback are ignored) {
+  // They were in flight when the server sent VIDEO_END: the client did
+  // nothing wrong (they once got a not_found ERROR each).
+  start();
+  raw_client x{srv->port};
+  x.join("viewer");
+  auto id = play(x);
+  auto stop = static_cast<uint8_t>(net::video_op::stop);
+  x.send(net::video_control{id, 0, stop, 0});
+  CAF_REQUIRE(x.wait_for<net::video_end>());
+  x.send(net::video_ack{id, 0, 3, 500, 1000});
+  x.send(net::video_control{id, 0, stop, 0});
+  x.send(net::ping{1});
+  CAF_REQUIRE(x.wait_for<net::pong>()); // the server has handled all three
+  CAF_CHECK(!x.wait_for<net::error_frame>(milliseconds{0}));
+  // an id the session never handed out is still an error
+  x.send(net::video_ack{id + 1, 0, 3, 500, 1000});
+  auto e = x.wait_for<net::error_frame>();
+  CAF_REQUIRE(e);
+  CAF_CHECK_EQUAL(e->code, static_cast<uint8_t>(net::errc::not_found));
+  CAF_CHECK(!e->fatal);
 }
 
 CAF_TEST(twenty plays in one write start at most max streams) {

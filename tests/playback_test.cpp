@@ -103,7 +103,8 @@ struct fixture {
   }
 
   net::video_frame video_frame(uint32_t id, uint32_t index) {
-    return {id, index, 240, net::pts_of(25000, index), {0xff, 0xd8, 0xff, 0xd9}};
+    return {id, 0, index, 240, net::pts_of(25000, index),
+            {0xff, 0xd8, 0xff, 0xd9}};
   }
 
   bool printed_line(const std::string& what) const {
@@ -217,18 +218,26 @@ CAF_TEST(console commands become controls of the playing stream) {
   CAF_CHECK_EQUAL(pause.op, static_cast<uint8_t>(op::pause));
   auto resume = control("p");
   CAF_CHECK_EQUAL(resume.op, static_cast<uint8_t>(op::resume));
+  // Seeks go through the player: each starts the next segment, and the
+  // player's position moves with them.
   auto go = control("g 12.5");
   CAF_CHECK_EQUAL(go.op, static_cast<uint8_t>(op::seek_absolute));
   CAF_CHECK_EQUAL(go.arg_ms, 12500);
-  // Seeks of 10 s from the position (nothing shown yet: 0), never below 0.
+  CAF_CHECK_EQUAL(go.segment, 1u);
+  // Seeks of 10 s from the position (12.5 s after the seek), never below 0.
   auto fwd = control("+");
   CAF_CHECK_EQUAL(fwd.op, static_cast<uint8_t>(op::seek_absolute));
-  CAF_CHECK_EQUAL(fwd.arg_ms, 10000);
+  CAF_CHECK_EQUAL(fwd.arg_ms, 22480); // index 562 at 25 fps
+  CAF_CHECK_EQUAL(fwd.segment, 2u);
   auto back = control("-");
-  CAF_CHECK_EQUAL(back.arg_ms, 0);
+  CAF_CHECK_EQUAL(back.arg_ms, 12480);
+  CAF_CHECK_EQUAL(back.segment, 3u);
   CAF_CHECK(pb.command(*core, "g soon"));
   CAF_CHECK(sent().empty());
   CAF_CHECK(printed_line("usage: g SECONDS"));
+  // a number the position cannot hold is refused the same way
+  CAF_CHECK(pb.command(*core, "g 1e300"));
+  CAF_CHECK(sent().empty());
   CAF_CHECK(!pb.command(*core, "hello there")); // chat, not a command
   CAF_CHECK(sent().empty());
 }

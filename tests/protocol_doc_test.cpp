@@ -212,23 +212,24 @@ std::map<std::string, checker> expected_examples() {
   m["PLAY_STARTED{stream_id=7, info={id=\"video_1\", heights=[240,480], "
     "duration_ms=10000, fps_milli=25000, frames=250}, policy=\"adaptive\"}"] =
       frame_is(play_started{7, sample_info(), "adaptive"});
-  m["VIDEO_FRAME{stream_id=7, index=25, height=240, pts_us=1000000, "
-    "jpeg=ff d8 ff d9}"] = [](const std::string& label, const example& ex) {
-    video_frame f{7, 25, 240, 1000000, {0xff, 0xd8, 0xff, 0xd9}};
+  m["VIDEO_FRAME{stream_id=7, segment=1, index=25, height=240, "
+    "pts_us=1000000, jpeg=ff d8 ff d9}"] = [](const std::string& label,
+                                             const example& ex) {
+    video_frame f{7, 1, 25, 240, 1000000, {0xff, 0xd8, 0xff, 0xd9}};
     check_frame(label, ex.bytes, f);
     // The documented pts rule, and the server's copy-free writer.
     CAF_CHECK_EQUAL(pts_of(25000, 25), 1000000u);
     std::vector<char> out;
     const char jpeg[] = {'\xff', '\xd8', '\xff', '\xd9'};
-    append_video_frame(out, 7, 25, 240, 1000000, jpeg, sizeof(jpeg));
+    append_video_frame(out, 7, 1, 25, 240, 1000000, jpeg, sizeof(jpeg));
     CAF_CHECK(out == ex.bytes);
   };
-  m["VIDEO_ACK{stream_id=7, index=25, buffer_ms=1000, throughput_kbps=5000}"] =
-      frame_is(video_ack{7, 25, 1000, 5000});
-  m["VIDEO_CONTROL{stream_id=7, op=4, arg_ms=-1}"] =
+  m["VIDEO_ACK{stream_id=7, segment=1, index=25, buffer_ms=1000, "
+    "throughput_kbps=5000}"] = frame_is(video_ack{7, 1, 25, 1000, 5000});
+  m["VIDEO_CONTROL{stream_id=7, segment=1, op=4, arg_ms=-1}"] =
       [](const std::string& label, const example& ex) {
         check_frame(label, ex.bytes,
-                    video_control{7,
+                    video_control{7, 1,
                                   static_cast<uint8_t>(video_op::seek_absolute),
                                   -1});
         CAF_CHECK_EQUAL(frame_at_ms(25000, -1), 0u); // "lands on 0"

@@ -100,7 +100,7 @@ CAF_TEST(an encoded frame of another type is refused when loading) {
 
 CAF_TEST(video messages survive serialization) {
   check_round_trip(net::play_request{"clip", "fixed:720", 1500});
-  check_round_trip(net::video_ack{1, 10, 1500, 3000});
+  check_round_trip(net::video_ack{1, 2, 10, 1500, 3000});
   check_round_trip(net::video_end{1, 0, 240, "done"});
   outgoing_video_frame f;
   f.stream_id = 1;

@@ -18,8 +18,8 @@ net::play_started started(uint32_t frames) {
 }
 
 net::video_frame frame(uint32_t index, uint16_t height = 240,
-                       size_t bytes = 1000) {
-  return {7, index, height, index * 40000u, net::bytes(bytes, 0xAB)};
+                       size_t bytes = 1000, uint32_t segment = 0) {
+  return {7, segment, index, height, index * 40000u, net::bytes(bytes, 0xAB)};
 }
 
 std::vector<net::video_ack> acks_of(const std::vector<player_output>& out) {
@@ -65,9 +65,10 @@ struct fixture {
   }
 
   /// Frames [from, to) of stream 7 (240p, 1000 bytes) arrive at `at`.
-  void arrive(video_player& p, uint32_t from, uint32_t to, player_time at) {
+  void arrive(video_player& p, uint32_t from, uint32_t to, player_time at,
+              uint32_t segment = 0) {
     for (auto i = from; i < to; ++i)
-      p.on_frame(frame(i), at);
+      p.on_frame(frame(i, 240, 1000, segment), at);
   }
 };
 
@@ -193,8 +194,9 @@ CAF_TEST(keys produce controls and a seek discards frames in flight) {
   auto seek = std::get<net::video_control>(c.at(0));
   CAF_CHECK_EQUAL(seek.op, 4);
   CAF_CHECK_EQUAL(seek.arg_ms, 10120);
+  CAF_CHECK_EQUAL(seek.segment, 1u); // the first seek starts segment 1
   arrive(p, 10, 14, t0 + 5s + 60ms); // still in flight from before
-  arrive(p, 253, 263, t0 + 5s + 70ms);
+  arrive(p, 253, 263, t0 + 5s + 70ms, 1);
   tick(p, t0 + 5s + 70ms);
   CAF_CHECK_EQUAL(p.summary().discarded, 4u);
   CAF_CHECK_EQUAL(p.summary().shown_indices.back(), 253u);
@@ -203,12 +205,34 @@ CAF_TEST(keys produce controls and a seek discards frames in flight) {
   CAF_CHECK_EQUAL(std::get<net::video_control>(c.at(0)).arg_ms, 160);
   c = p.on_key(player_key::back, t0 + 5s + 85ms);
   CAF_CHECK_EQUAL(std::get<net::video_control>(c.at(0)).arg_ms, 0);
+  CAF_CHECK_EQUAL(std::get<net::video_control>(c.at(0)).segment, 3u);
   c = p.on_key(player_key::stop, t0 + 5s + 90ms);
   CAF_CHECK_EQUAL(std::get<net::video_control>(c.at(0)).op, 5);
   CAF_CHECK(!p.finished()); // until the server confirms
   p.on_end({7, 1, 30, "stopped by the client"}, t0 + 5s + 100ms);
   CAF_CHECK(p.finished());
   CAF_CHECK_EQUAL(p.summary().end_reason, 1u);
+}
+
+CAF_TEST(a frame in flight from before a seek is dropped even at the target) {
+  // Seeking back to an index the old segment is about to send: only the
+  // segment tells the two frames apart (the player once took the old one).
+  video_player p{settings(), t0};
+  p.on_started(started(1000), t0);
+  arrive(p, 0, 5, t0);
+  auto c = p.seek_to(200, t0 + 10ms); // index 5
+  CAF_REQUIRE_EQUAL(c.size(), 1u);
+  auto seek = std::get<net::video_control>(c[0]);
+  CAF_CHECK_EQUAL(seek.op, 4);
+  CAF_CHECK_EQUAL(seek.segment, 1u);
+  CAF_CHECK_EQUAL(seek.arg_ms, 200);
+  arrive(p, 5, 8, t0 + 20ms);     // segment 0: in flight before the seek
+  arrive(p, 5, 15, t0 + 30ms, 1); // the new segment
+  CAF_CHECK_EQUAL(p.summary().discarded, 3u);
+  auto acks = acks_of(p.tick(t0 + 300ms));
+  CAF_REQUIRE(!acks.empty());
+  CAF_CHECK_EQUAL(acks.back().segment, 1u);
+  CAF_CHECK_EQUAL(acks.back().index, 14u);
 }
 
 CAF_TEST(throughput comes from bursts) {

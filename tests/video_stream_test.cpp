@@ -137,13 +137,19 @@ struct fixture : test_coordinator_fixture<> {
     return deref<caf::stateful_actor<watch_state>>(watch).state.down;
   }
 
+  /// The client's segment: each seek below starts the next one.
+  uint32_t segment = 0;
+
   void control(net::video_op op, int64_t arg = 0) {
-    anon_send(stream, net::video_control{7, static_cast<uint8_t>(op), arg});
+    if (op == net::video_op::seek_absolute || op == net::video_op::seek_relative)
+      ++segment;
+    anon_send(stream,
+              net::video_control{7, segment, static_cast<uint8_t>(op), arg});
     sched.run();
   }
 
   void ack(uint32_t index, uint32_t buffer_ms, uint32_t kbps = 0) {
-    anon_send(stream, net::video_ack{7, index, buffer_ms, kbps});
+    anon_send(stream, net::video_ack{7, segment, index, buffer_ms, kbps});
     sched.run();
   }
 };
@@ -224,7 +230,7 @@ CAF_TEST(pause resume and stop) {
   CAF_CHECK_EQUAL(after(40ms), 6u);
   CAF_CHECK_EQUAL(after(40ms), 7u);
   // controls for another stream id change nothing
-  anon_send(stream, net::video_control{8, 5, 0});
+  anon_send(stream, net::video_control{8, 0, 5, 0});
   sched.run();
   CAF_CHECK(!st().end);
   control(net::video_op::stop);
@@ -279,6 +285,61 @@ CAF_TEST(a relative seek of int64 min clamps to the start) {
   CAF_CHECK(!st().end);
   CAF_REQUIRE_GREATER(st().frames.size(), before);
   CAF_CHECK_EQUAL(st().frames[before].index, 0u);
+}
+
+CAF_TEST(frames carry the segment of the seek that started them) {
+  start("thirds", 200, 100);
+  for (auto& f : st().frames)
+    CAF_CHECK_EQUAL(f.segment, 0u);
+  control(net::video_op::seek_absolute, 800); // segment 1, index 20
+  CAF_REQUIRE_EQUAL(st().frames.size(), 10u);
+  for (size_t i = 5; i < 10; ++i)
+    CAF_CHECK_EQUAL(st().frames[i].segment, 1u);
+}
+
+CAF_TEST(an ack from before a seek is ignored) {
+  start("thirds", 100000, 4); // credits: 4 frames, then acks only
+  control(net::video_op::seek_absolute, 0); // segment 1, from index 0
+  CAF_CHECK_EQUAL(st().frames.size(), 8u);
+  // index 1 lies within what segment 1 sent, but the ack is of segment 0:
+  // it crossed the seek and confirms nothing (no credit, no frame)
+  anon_send(stream, net::video_ack{7, 0, 1, 80, 0});
+  sched.run();
+  CAF_CHECK_EQUAL(after(10s), 8u);
+  ack(1, 80); // the same ack of segment 1 does
+  CAF_CHECK_EQUAL(st().frames.size(), 10u);
+}
+
+CAF_TEST(a seek that does not start a newer segment is ignored) {
+  start("thirds", 200, 100);
+  control(net::video_op::seek_absolute, 800); // segment 1, index 20
+  CAF_CHECK_EQUAL(st().frames.back().index, 24u);
+  // a repeated or late seek (segment 1 again, or 0) changes nothing
+  anon_send(stream, net::video_control{7, 1, 4, 0});
+  anon_send(stream, net::video_control{7, 0, 4, 0});
+  sched.run();
+  CAF_CHECK_EQUAL(after(40ms), 11u);
+  CAF_CHECK_EQUAL(st().frames.back().index, 25u);
+  CAF_CHECK_EQUAL(st().frames.back().segment, 1u);
+  // a newer one applies, whatever it skips (the client numbers its seeks)
+  anon_send(stream, net::video_control{7, 5, 4, 0});
+  sched.run();
+  CAF_CHECK_EQUAL(st().frames.back().segment, 5u);
+  CAF_CHECK_EQUAL(st().frames[11].index, 0u);
+}
+
+CAF_TEST(a finished stream ends its pacer) {
+  // Linked, but a normal exit does not end linked actors: the pacer of
+  // every finished playback once lived on, ticking at the frame rate.
+  start("fixed:72", 400, 100);
+  using stream_impl = video_stream_actor::stateful_base<video_stream_state>;
+  auto pacer = deref<stream_impl>(stream).state.pacer;
+  CAF_REQUIRE(pacer);
+  auto pacer_watch = sys.spawn(watcher, pacer.address());
+  after(2s); // 30 frames at 25 fps
+  CAF_REQUIRE(st().end);
+  CAF_CHECK(deref<caf::stateful_actor<watch_state>>(pacer_watch).state.down);
+  anon_send_exit(pacer_watch, caf::exit_reason::user_shutdown);
 }
 
 CAF_TEST(a seek near the end plays the tail and finishes) {

@@ -71,9 +71,9 @@ int main(int argc, char** argv) {
   write(dir + "/play_started",
         net::encode_frame(net::play_started{1, vi, "thirds"}));
   write(dir + "/video_frame",
-        net::encode_frame(net::video_frame{1, 2, 240, 80000, {0xff, 0xd8}}));
+        net::encode_frame(net::video_frame{1, 0, 2, 240, 80000, {0xff, 0xd8}}));
   write(dir + "/video_control",
-        net::encode_frame(net::video_control{1, 2, -5}));
+        net::encode_frame(net::video_control{1, 1, 2, -5}));
   write(dir + "/video_end", net::encode_frame(net::video_end{1, 0, 9, "eof"}));
   // -- envelopes: alice to bob, both ciphers ---------------------------------
   dir = root + "/fuzz_envelope";
