@@ -15,6 +15,8 @@ std::vector<std::string> problem_lines(const video::catalog& c) {
   std::vector<std::string> out;
   for (auto& p : c.problems)
     out.push_back(p.file + ": " + p.reason);
+  for (auto& u : c.unavailable)
+    out.push_back("video " + u.id + ": " + u.reason);
   return out;
 }
 
@@ -65,6 +67,12 @@ std::string known_ids(const video::catalog& c) {
 void resolve(self_ptr self, const std::string& request, source_promise rp) {
   auto& st = self->state;
   auto entry = st.current->find(request);
+  if (auto u = entry ? nullptr : st.current->find_unavailable(request)) {
+    rp.deliver(net::make_error(net::errc::not_found, "video \"" + u->id +
+                                                         "\" is unavailable: " +
+                                                         u->reason));
+    return;
+  }
   if (entry == nullptr) {
     rp.deliver(net::make_error(
         net::errc::not_found, "unknown video \"" + request + "\" (available: " +

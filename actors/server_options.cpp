@@ -73,6 +73,8 @@ caf::error validate(server_options& o, uint32_t port,
                         "must be at least max-outgoing-bytes");
   if (s.max_unprocessed_input < 16384)
     return option_error("max-unprocessed-input", "must be at least 16384");
+  if (!(o.catalog.probe.fps_tolerance >= 0))
+    return option_error("rendition-fps-tolerance", "must be 0 or more");
   if (s.max_frames_per_turn < 1)
     return option_error("max-frames-per-turn", "must be at least 1");
   if (s.max_prejoin_frame_size < o.registry.max_name_length + 256)
@@ -232,6 +234,14 @@ net::result<server_options> parse_server_options(int argc,
      "concurrent video playbacks per session")
     ("warm-cache", flag_value(&o.catalog.warm),
      "encode every video's frame cache at start-up (else on first play)")
+    ("rendition-duration-tolerance-ms",
+     duration_value(&o.catalog.probe.duration_tolerance),
+     "renditions of one video whose durations differ by more are not "
+     "merged: the video is listed as unavailable, with the reason")
+    ("rendition-fps-tolerance",
+     po::value(&o.catalog.probe.fps_tolerance)
+       ->default_value(o.catalog.probe.fps_tolerance, "0.05"),
+     "the same for frame rates (frames per second)")
     ("scheduler-threads",
      po::value(&o.scheduler_threads)->default_value(o.scheduler_threads),
      "CAF worker threads, 0 = number of cores")

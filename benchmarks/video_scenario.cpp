@@ -183,6 +183,11 @@ result run_video(const options& o, const target& t) {
                          "' not on the server (has:" + ids + ")");
     return r;
   }
+  if (!info->problem.empty()) {
+    r.failures.push_back("video '" + o.video +
+                         "' is unavailable: " + info->problem);
+    return r;
+  }
   std::vector<uint16_t> warm = info->heights;
   if (o.policy.rfind("fixed:", 0) == 0)
     warm = {static_cast<uint16_t>(std::stoi(o.policy.substr(6)))};

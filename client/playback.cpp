@@ -8,6 +8,8 @@ namespace client {
 namespace {
 
 std::string describe(size_t number, const net::video_info& v) {
+  if (!v.problem.empty())
+    return std::to_string(number) + ") " + v.id + "  unavailable: " + v.problem;
   std::string heights;
   for (auto h : v.heights)
     heights += (heights.empty() ? "" : "/") + std::to_string(h) + "p";
@@ -32,14 +34,19 @@ void playback::request_list(client_core& core) {
 }
 
 bool playback::play(client_core& core, const std::string& choice) {
-  std::string id;
+  const net::video_info* chosen = nullptr;
   for (size_t i = 0; i < videos_.size(); ++i)
     if (choice == std::to_string(i + 1) || choice == videos_[i].id)
-      id = videos_[i].id;
-  if (id.empty()) {
+      chosen = &videos_[i];
+  if (chosen == nullptr) {
     print_("unknown video '" + choice + "'");
     return false;
   }
+  if (!chosen->problem.empty()) {
+    print_("video '" + chosen->id + "' is unavailable: " + chosen->problem);
+    return false;
+  }
+  auto id = chosen->id;
   auto cfg = defaults_;
   cfg.print = print_;
   player_ = std::make_unique<video_player>(cfg, player_clock::now());

@@ -31,7 +31,11 @@ struct video_info {
   uint64_t duration_ms = 0;
   uint32_t fps_milli = 0; ///< frames per 1000 s
   uint32_t frames = 0;    ///< frames on the timeline
-  CHATROOM_FIELDS(video_info, id, heights, duration_ms, fps_milli, frames)
+  /// Empty: playable. Otherwise why the server will not play it (e.g. its
+  /// renditions disagree on duration); the other fields may then be 0.
+  std::string problem;
+  CHATROOM_FIELDS(video_info, id, heights, duration_ms, fps_milli, frames,
+                  problem)
 };
 
 /// S->C: every playable video.

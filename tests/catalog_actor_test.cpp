@@ -144,16 +144,25 @@ CAF_TEST(rescan picks up new files and reports broken ones) {
   std::ofstream{dir / "video_4_240p.avi"} << "garbage";
   auto problems = ask<std::vector<std::string>>(cat, rescan_atom::value);
   CAF_REQUIRE(problems);
-  CAF_REQUIRE_EQUAL(problems->size(), 1u);
+  // the broken file, and the video it leaves without a rendition
+  CAF_REQUIRE_EQUAL(problems->size(), 2u);
   CAF_CHECK(problems->front().find("video_4_240p.avi") != std::string::npos);
+  CAF_CHECK(problems->back().find("video video_4: no playable rendition") !=
+            std::string::npos);
   l = ask<net::video_list>(cat, net::video_list_request{});
   CAF_REQUIRE(l);
-  CAF_CHECK_EQUAL(l->videos.size(), 3u);
+  // the list shows it too, as unavailable with the reason
+  CAF_REQUIRE_EQUAL(l->videos.size(), 4u);
+  CAF_CHECK_EQUAL(l->videos[3].id, "video_4");
+  CAF_CHECK(l->videos[3].problem.find("video_4_240p.avi") != std::string::npos);
+  CAF_CHECK(l->videos[2].problem.empty());
   auto s = ask<video::video_source_ptr>(cat, net::play_request{"3", "", 0});
   CAF_REQUIRE(s);
   CAF_CHECK_EQUAL((*s)->time.frames, 5u);
   auto bad = ask<video::video_source_ptr>(cat, net::play_request{"4", "", 0});
-  CAF_CHECK(!bad);
+  CAF_REQUIRE(!bad);
+  CAF_CHECK(net::describe(bad.error()).find("is unavailable") !=
+            std::string::npos);
   caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
 }
 

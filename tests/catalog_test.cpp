@@ -153,6 +153,83 @@ CAF_TEST(broken files are reported and skipped while others work) {
   CAF_CHECK_EQUAL(none.problems.size(), 1u);
 }
 
+CAF_TEST(a rendition higher than its name is scaled to it in the cache) {
+  // A "48p" file whose frames are 192 high would save nothing when the
+  // player switches down: the cache holds it at 48p, and the log says so.
+  temp_dir dir;
+  CAF_REQUIRE(video::write_synthetic_video(dir / "clip_48p.avi", 256, 192, 10,
+                                           25.0));
+  std::vector<std::string> log;
+  auto c = scan_catalog(dir.path(), {},
+                        [&](const std::string& s) { log.push_back(s); });
+  CAF_REQUIRE_EQUAL(c.videos.size(), 1u);
+  auto& r = c.videos[0].renditions.at(0);
+  CAF_CHECK_EQUAL(r.decoded_height, 192u);
+  auto noted = [&](const std::string& what) {
+    for (auto& l : log)
+      if (l.find(what) != std::string::npos)
+        return true;
+    return false;
+  };
+  CAF_CHECK(noted("frames are 256x192, not 48p"));
+  auto store = frame_store::open("clip", r, dir / "cache",
+                                 [&](const std::string& s) { log.push_back(s); });
+  CAF_REQUIRE(store);
+  CAF_CHECK(noted("scaling 256x192 frames to 64x48"));
+  for (size_t i = 0; i < (*store)->size(); ++i) {
+    auto jpeg = (*store)->frame(i);
+    CAF_REQUIRE(jpeg);
+    auto img = cv::imdecode(std::vector<uchar>(jpeg->begin(), jpeg->end()),
+                            cv::IMREAD_COLOR);
+    CAF_CHECK_EQUAL(img.rows, 48);
+    CAF_CHECK_EQUAL(img.cols, 64);
+  }
+}
+
+CAF_TEST(renditions that disagree on duration or rate are not merged) {
+  temp_dir dir;
+  // 2 s and 4 s of the "same" video
+  CAF_REQUIRE(test_util::make_renditions(dir, "long", {48}, 50));
+  CAF_REQUIRE(test_util::make_renditions(dir, "long", {96}, 100));
+  // 25 and 15 fps, both 2 s
+  CAF_REQUIRE(test_util::make_renditions(dir, "rate", {48}, 50, 25.0));
+  CAF_REQUIRE(test_util::make_renditions(dir, "rate", {96}, 30, 15.0));
+  // 2.0 s and 2.2 s: within the 500 ms tolerance, merged as before
+  CAF_REQUIRE(test_util::make_renditions(dir, "near", {48}, 50));
+  CAF_REQUIRE(test_util::make_renditions(dir, "near", {96}, 55));
+  std::vector<std::string> log;
+  auto c = scan_catalog(dir.path(), {},
+                        [&](const std::string& s) { log.push_back(s); });
+  CAF_REQUIRE_EQUAL(c.videos.size(), 1u);
+  CAF_CHECK_EQUAL(c.videos[0].id, "near");
+  CAF_CHECK_EQUAL(c.videos[0].time.frames, 55u);
+  CAF_REQUIRE_EQUAL(c.unavailable.size(), 2u);
+  CAF_CHECK_EQUAL(c.unavailable[0].id, "long");
+  CAF_CHECK_EQUAL(c.unavailable[0].reason,
+                  "renditions disagree on duration: 48p 2.0 s, 96p 4.0 s "
+                  "(tolerance 0.5 s)");
+  CAF_CHECK_EQUAL(c.unavailable[1].id, "rate");
+  CAF_CHECK_EQUAL(c.unavailable[1].reason,
+                  "renditions disagree on frame rate: 48p 25 fps, 96p 15 fps");
+  CAF_CHECK(c.find("long") == nullptr);
+  CAF_REQUIRE(c.find_unavailable("long") != nullptr);
+  // listed for clients, by id, with the reason
+  auto l = c.list();
+  CAF_REQUIRE_EQUAL(l.videos.size(), 3u);
+  CAF_CHECK_EQUAL(l.videos[0].id, "long");
+  CAF_CHECK_EQUAL(l.videos[0].problem, c.unavailable[0].reason);
+  CAF_CHECK(l.videos[1].problem.empty());
+  bool warned = false;
+  for (auto& x : log)
+    warned |= x.find("video long is not playable: renditions disagree") !=
+              std::string::npos;
+  CAF_CHECK(warned);
+  // a looser tolerance merges the long one
+  probe_options loose;
+  loose.duration_tolerance = std::chrono::milliseconds{3000};
+  CAF_CHECK(scan_catalog(dir.path(), loose).find("long") != nullptr);
+}
+
 CAF_TEST(renditions of different length map by timestamp) {
   // 25 fps timeline; a 12.5 fps rendition shows each frame twice, a short
   // rendition holds its last frame.

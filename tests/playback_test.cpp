@@ -127,6 +127,18 @@ CAF_TEST(asking for the list sends a video list request) {
   CAF_CHECK(fs[0].payload.empty());
 }
 
+CAF_TEST(an unavailable video is listed with its reason and not requested) {
+  net::video_info broken;
+  broken.id = "mixed";
+  broken.problem = "renditions disagree on duration: 240p 11.3 s, 720p 4.5 s";
+  CAF_REQUIRE(from_server(net::video_list{{info(), broken}}));
+  CAF_CHECK(printed_line("2) mixed  unavailable: renditions disagree on "
+                         "duration: 240p 11.3 s, 720p 4.5 s"));
+  CAF_CHECK(!pb.play(*core, "2"));
+  CAF_CHECK(printed_line("video 'mixed' is unavailable: renditions disagree"));
+  CAF_CHECK(sent().empty()); // no PLAY the server would refuse anyway
+}
+
 CAF_TEST(the listing is numbered and kept) {
   list();
   CAF_CHECK_EQUAL(lists, 1);

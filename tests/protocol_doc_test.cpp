@@ -203,14 +203,14 @@ std::map<std::string, checker> expected_examples() {
       frame_is(peer_keys{{peer_info{"al", k1, k2}}, {"bob"}});
   m["VIDEO_LIST_REQUEST"] = frame_is(video_list_request{});
   m["VIDEO_LIST{videos=[{id=\"video_1\", heights=[240,480], "
-    "duration_ms=10000, fps_milli=25000, frames=250}]}"] =
+    "duration_ms=10000, fps_milli=25000, frames=250, problem=\"\"}]}"] =
       frame_is(video_list{{sample_info()}});
   m["PLAY{video=\"1\", policy=\"\", buffer_target_ms=0}"] =
       frame_is(play_request{"1", "", 0});
   m["PLAY{video=\"video_1\", policy=\"fixed:480\", buffer_target_ms=2000}"] =
       frame_is(play_request{"video_1", "fixed:480", 2000});
   m["PLAY_STARTED{stream_id=7, info={id=\"video_1\", heights=[240,480], "
-    "duration_ms=10000, fps_milli=25000, frames=250}, policy=\"adaptive\"}"] =
+    "duration_ms=10000, fps_milli=25000, frames=250, problem=\"\"}, policy=\"adaptive\"}"] =
       frame_is(play_started{7, sample_info(), "adaptive"});
   m["VIDEO_FRAME{stream_id=7, segment=1, index=25, height=240, "
     "pts_us=1000000, jpeg=ff d8 ff d9}"] = [](const std::string& label,

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 
@@ -146,12 +147,87 @@ const video_entry* catalog::find(const std::string& request) const {
   return nullptr;
 }
 
+const unavailable_video*
+catalog::find_unavailable(const std::string& request) const {
+  auto by_id = [&](const std::string& id) -> const unavailable_video* {
+    for (auto& v : unavailable)
+      if (v.id == id)
+        return &v;
+    return nullptr;
+  };
+  if (auto v = by_id(request))
+    return v;
+  if (!request.empty() && request.size() < 10 &&
+      std::all_of(request.begin(), request.end(),
+                  [](char c) { return c >= '0' && c <= '9'; }))
+    return by_id("video_" + std::to_string(std::stoul(request)));
+  return nullptr;
+}
+
 net::video_list catalog::list() const {
   net::video_list l;
   for (auto& v : videos)
     l.videos.push_back(v.info());
+  for (auto& u : unavailable) {
+    net::video_info x;
+    x.id = u.id;
+    x.problem = u.reason;
+    l.videos.push_back(std::move(x));
+  }
+  std::sort(l.videos.begin(), l.videos.end(),
+            [](auto& x, auto& y) { return x.id < y.id; });
   return l;
 }
+
+namespace {
+
+std::string fps_text(uint32_t fps_milli) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.3g fps", fps_milli / 1000.0);
+  return buf;
+}
+
+std::string seconds_text(uint64_t ms) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.1f s", ms / 1000.0);
+  return buf;
+}
+
+uint64_t duration_ms_of(const rendition& r) {
+  return r.fps_milli == 0 ? 0 : uint64_t{r.frames} * 1000000u / r.fps_milli;
+}
+
+/// Why renditions `rs` (ascending height) cannot be one video, if they
+/// cannot: their frame rates or durations disagree beyond the tolerances.
+std::optional<std::string> disagreement(const std::vector<rendition>& rs,
+                                        const probe_options& opts) {
+  auto list = [&](auto&& what) {
+    std::string s;
+    for (auto& r : rs)
+      s += (s.empty() ? "" : ", ") + std::to_string(r.height) + "p " +
+           what(r);
+    return s;
+  };
+  auto [lo_fps, hi_fps] = std::minmax_element(
+      rs.begin(), rs.end(),
+      [](auto& x, auto& y) { return x.fps_milli < y.fps_milli; });
+  if ((hi_fps->fps_milli - lo_fps->fps_milli) / 1000.0 > opts.fps_tolerance)
+    return "renditions disagree on frame rate: " +
+           list([](auto& r) { return fps_text(r.fps_milli); });
+  auto [lo_ms, hi_ms] = std::minmax_element(
+      rs.begin(), rs.end(),
+      [](auto& x, auto& y) { return duration_ms_of(x) < duration_ms_of(y); });
+  auto spread = duration_ms_of(*hi_ms) - duration_ms_of(*lo_ms);
+  if (spread > static_cast<uint64_t>(opts.duration_tolerance.count()))
+    return "renditions disagree on duration: " +
+           list([](auto& r) { return seconds_text(duration_ms_of(r)); }) +
+           " (tolerance " +
+           seconds_text(static_cast<uint64_t>(opts.duration_tolerance.count())) +
+           ")";
+  return std::nullopt;
+}
+
+} // namespace
 
 catalog scan_catalog(const std::string& dir, const probe_options& opts,
                      const log_fn& log) {
@@ -171,6 +247,7 @@ catalog scan_catalog(const std::string& dir, const probe_options& opts,
   }
   std::sort(files.begin(), files.end());
   std::map<std::string, video_entry> by_id;
+  std::map<std::string, std::string> first_problem; ///< by video id
   for (auto& p : files) {
     auto name = parse_rendition_name(p.filename().string());
     if (!name)
@@ -187,17 +264,33 @@ catalog scan_catalog(const std::string& dir, const probe_options& opts,
     auto r = probe_rendition(p.string(), name->height, opts, log);
     if (!r) {
       result.problems.push_back({p.string(), net::describe(r.error())});
+      first_problem.emplace(name->id, p.filename().string() + ": " +
+                                          net::describe(r.error()));
       if (log)
         log("skipping " + p.string() + ": " + net::describe(r.error()));
       continue;
     }
+    if (r->decoded_height != r->height && log)
+      log("note: " + p.string() + ": frames are " + std::to_string(r->width) +
+          "x" + std::to_string(r->decoded_height) + ", not " +
+          std::to_string(r->height) + "p as the name says; its cache scales "
+          "them to " + std::to_string(r->height) + "p");
     v.renditions.push_back(std::move(*r));
   }
   for (auto& [id, v] : by_id) {
-    if (v.renditions.empty())
+    if (v.renditions.empty()) {
+      result.unavailable.push_back(
+          {id, "no playable rendition (" + first_problem[id] + ")"});
       continue;
+    }
     std::sort(v.renditions.begin(), v.renditions.end(),
               [](auto& x, auto& y) { return x.height < y.height; });
+    if (auto why = disagreement(v.renditions, opts)) {
+      if (log)
+        log("warning: video " + id + " is not playable: " + *why);
+      result.unavailable.push_back({id, std::move(*why)});
+      continue;
+    }
     std::vector<std::pair<uint32_t, uint32_t>> rs;
     for (auto& r : v.renditions)
       rs.emplace_back(r.fps_milli, r.frames);

@@ -52,6 +52,11 @@ struct probe_options {
   uint32_t slack_frames = 1000;
   /// Once true, counting stops at once with errc::shutdown.
   std::shared_ptr<const std::atomic<bool>> stop;
+  /// Renditions of one video whose durations differ by more than this are
+  /// not merged: the video is listed as unavailable, with the reason.
+  std::chrono::milliseconds duration_tolerance{500};
+  /// The same for frame rates, in frames per second.
+  double fps_tolerance = 0.05;
 };
 
 /// Opens and decodes through `path`: real frame count, fps, dimensions.
@@ -118,20 +123,36 @@ struct catalog_problem {
   std::string reason;
 };
 
+/// A video found in the directory that will not be played, and why.
+struct unavailable_video {
+  std::string id;
+  std::string reason;
+};
+
 /// The result of a scan.
 struct catalog {
-  std::vector<video_entry> videos; ///< sorted by id
-  std::vector<catalog_problem> problems;
+  std::vector<video_entry> videos; ///< playable, sorted by id
+  std::vector<catalog_problem> problems; ///< files skipped
+  std::vector<unavailable_video> unavailable; ///< sorted by id
+
+  /// Why the video named by `request` will not be played, if it is one of
+  /// the unavailable ones.
+  const unavailable_video* find_unavailable(const std::string& request) const;
 
   /// The video named by `request`: an id, or a number n meaning "video_n".
   const video_entry* find(const std::string& request) const;
 
-  /// Metadata of every video, for a video_list.
+  /// Metadata of every video, for a video_list: the playable ones and the
+  /// unavailable ones (with their `problem`), by id.
   net::video_list list() const;
 };
 
 /// Scans `dir`; broken files land in `problems`, the rest keep working.
-/// Non-rendition names are ignored silently.
+/// Non-rendition names are ignored silently. A video whose renditions
+/// disagree on duration or frame rate (beyond the tolerances of `opts`), or
+/// that has none left, is `unavailable`. A rendition whose frames are not as
+/// high as its name says is kept (and logged): its cache scales them.
+
 catalog scan_catalog(const std::string& dir, const probe_options& opts = {},
                      const log_fn& log = {});
 

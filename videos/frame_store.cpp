@@ -1,6 +1,8 @@
 #include "videos/frame_store.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -12,6 +14,7 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
 namespace fs = std::filesystem;
@@ -23,7 +26,9 @@ namespace {
 std::atomic<uint64_t> encoded_counter{0};
 std::atomic<uint64_t> tmp_counter{0};
 
-constexpr char index_magic[8] = {'C', 'R', 'M', 'J', 'I', 'D', 'X', '1'};
+// 2: frames are scaled to the height the file name declares (caches of
+// version 1 kept the decoded size and are rebuilt).
+constexpr char index_magic[8] = {'C', 'R', 'M', 'J', 'I', 'D', 'X', '2'};
 
 // The index file: a fixed header, then count + 1 offsets into the .mjpeg
 // file (host byte order: the cache never leaves this machine).
@@ -113,7 +118,8 @@ build_cache(const std::string& id, const rendition& r,
         " frames)");
   std::vector<int> params{cv::IMWRITE_JPEG_QUALITY, opts.jpeg_quality};
   std::vector<uchar> buf;
-  cv::Mat img;
+  cv::Mat img, scaled;
+  bool said_scaled = false;
   uint64_t next_report = 10;
   try {
     while (offsets.size() - 1 < limit && cap.read(img) && !img.empty()) {
@@ -122,7 +128,25 @@ build_cache(const std::string& id, const rendition& r,
         return net::make_error(net::errc::shutdown,
                                name + ": cache build stopped");
       }
-      if (!cv::imencode(".jpg", img, buf, params) || buf.empty()) {
+      // A rendition is as high as its name says: a "240p" file of 720x528
+      // frames would save nothing when the player switches down.
+      const cv::Mat* out = &img;
+      if (img.rows != int{r.height}) {
+        auto w = std::max(2, static_cast<int>(std::lround(
+                                 img.cols * double{r.height} / img.rows / 2)) *
+                                 2);
+        cv::resize(img, scaled, cv::Size{w, int{r.height}}, 0, 0,
+                   img.rows > int{r.height} ? cv::INTER_AREA
+                                            : cv::INTER_LINEAR);
+        out = &scaled;
+        if (log && !said_scaled)
+          log("building frame cache " + name + ": scaling " +
+              std::to_string(img.cols) + "x" + std::to_string(img.rows) +
+              " frames to " + std::to_string(w) + "x" +
+              std::to_string(r.height) + " (the height its name declares)");
+        said_scaled = true;
+      }
+      if (!cv::imencode(".jpg", *out, buf, params) || buf.empty()) {
         cleanup();
         return net::make_error(net::errc::io, name + ": JPEG encoding failed");
       }
