@@ -166,6 +166,8 @@ int console::serve(const std::string& name, bool first) {
   player_settings video_cfg;
   video_cfg.headless = opts_.headless;
   video_cfg.check_frame_codes = opts_.check_frame_codes;
+  video_cfg.window_height = opts_.window_height;
+  video_cfg.overlay = !opts_.no_overlay;
   video_ = std::make_unique<playback>(
       video_cfg, opts_.abr_policy,
       // Video ids, titles and end texts come from the server.

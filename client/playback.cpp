@@ -53,8 +53,8 @@ bool playback::play(client_core& core, const std::string& choice) {
   stream_id_ = 0;
   core.send_frame(net::play_request{id, policy_, 0});
   print_("playing " + id + (cfg.headless ? " (headless)" : "") +
-         " - commands: p pause/resume, + / - seek 10 s, g SECONDS, s stop"
-         "; the menu keeps working");
+         " - commands: p pause/resume, + / - seek 10 s, g SECONDS, s stop, "
+         "f fullscreen, o overlay; the menu keeps working");
   return true;
 }
 
@@ -117,6 +117,10 @@ bool playback::command(client_core& core, const std::string& line) {
     send(core, player_->on_key(player_key::back, now));
   else if (line == "s")
     send(core, player_->on_key(player_key::stop, now));
+  else if (line == "f")
+    send(core, player_->on_key(player_key::toggle_fullscreen, now));
+  else if (line == "o")
+    send(core, player_->on_key(player_key::toggle_overlay, now));
   else if (line.rfind("g ", 0) == 0) {
     try {
       auto secs = std::stod(line.substr(2));

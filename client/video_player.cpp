@@ -3,6 +3,7 @@
 #include "videos/frame_code.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include <opencv2/imgcodecs.hpp>
@@ -70,7 +71,8 @@ video_player::video_player(player_settings settings, player_time requested_at)
     : cfg_(std::move(settings)),
       requested_at_(requested_at),
       last_ack_(requested_at),
-      last_stats_(requested_at) {
+      last_stats_(requested_at),
+      overlay_(cfg_.overlay) {
   // nop
 }
 
@@ -135,6 +137,10 @@ void video_player::on_frame(net::video_frame&& msg, player_time now) {
     ++summary_.dropped;
     return;
   }
+  // Window mode: the window opens with the first frame that arrives, while
+  // the buffer fills, so opening it delays no frame that is due.
+  if (!cfg_.headless && !window_)
+    open_window(cv::imdecode(msg.jpeg, cv::IMREAD_COLOR));
   buffer_.emplace(msg.index, entry{msg.height, std::move(msg.jpeg)});
 }
 
@@ -208,18 +214,47 @@ void video_player::show(uint32_t index, entry& e, player_time now) {
   }
   if (cfg_.headless || img.empty())
     return;
-  auto text = stats_line(now);
-  cv::putText(img, text, {8, 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
-              cv::Scalar::all(0), 3);
-  cv::putText(img, text, {8, 20}, cv::FONT_HERSHEY_SIMPLEX, 0.5,
-              cv::Scalar(255, 255, 255), 1);
-  if (!window_)
-    window_ = std::make_unique<video_window>("chatroom - " + summary_.video);
+  if (overlay_) {
+    // Drawn at the frame's scale: the same size on screen for every
+    // rendition, whatever the window's.
+    auto scale = img.rows / 360.0;
+    auto text = stats_line(now);
+    cv::Point at{static_cast<int>(8 * scale), static_cast<int>(20 * scale)};
+    cv::putText(img, text, at, cv::FONT_HERSHEY_SIMPLEX, 0.5 * scale,
+                cv::Scalar::all(0), std::max(1, static_cast<int>(3 * scale)));
+    cv::putText(img, text, at, cv::FONT_HERSHEY_SIMPLEX, 0.5 * scale,
+                cv::Scalar(255, 255, 255),
+                std::max(1, static_cast<int>(scale)));
+  }
+  open_window(img);
   auto key = window_->show(img);
   if (key != player_key::none) {
     auto out = on_key(key, now);
     pending_.insert(pending_.end(), out.begin(), out.end());
   }
+}
+
+void video_player::open_window(const cv::Mat& first) {
+  if (window_ || first.empty())
+    return;
+  window_ = std::make_unique<video_window>("chatroom - " + summary_.video,
+                                           window_size(first));
+  window_->open(first);
+}
+
+cv::Size video_player::window_size(const cv::Mat& first) const {
+  uint32_t h = first.rows;
+  if (!info_.heights.empty())
+    h = *std::max_element(info_.heights.begin(), info_.heights.end());
+  h = std::clamp<uint32_t>(h, 1, std::max(1u, cfg_.window_height));
+  // even, as video widths are (426x240 frames make a 640x360 window)
+  auto w = 2 * static_cast<int>(std::lround(static_cast<double>(h) *
+                                            first.cols / first.rows / 2));
+  return {std::max(2, w), static_cast<int>(h)};
+}
+
+const video_window* video_player::window() const {
+  return window_.get();
 }
 
 std::string video_player::stats_line(player_time now) const {
@@ -348,6 +383,13 @@ std::vector<player_output> video_player::on_key(player_key key,
     seek(std::max<int64_t>(0, pos + step), out);
     break;
   }
+  case player_key::toggle_fullscreen:
+    if (window_)
+      window_->toggle_fullscreen();
+    break;
+  case player_key::toggle_overlay:
+    overlay_ = !overlay_;
+    break;
   case player_key::stop:
     ctl(net::video_op::stop, 0);
     buffer_.clear();

@@ -42,6 +42,12 @@ struct player_settings {
   /// Decode every shown frame and compare the index stamped in its pixels
   /// (synthetic sample videos) with the timeline index (diagnostics, tests).
   bool check_frame_codes = false;
+  /// Window mode: the window opens this high (or as high as the video's
+  /// highest rendition, if lower), as wide as the frames' aspect asks, and
+  /// keeps that size across rendition switches.
+  uint32_t window_height = 720;
+  /// Window mode: the stats line drawn over the frame ('o' toggles it).
+  bool overlay = true;
   /// Receives stats lines (headless) and the summary; may be empty.
   std::function<void(const std::string&)> print;
 };
@@ -99,6 +105,9 @@ public:
   /// segment; frames of older ones still in flight are discarded.
   std::vector<player_output> seek_to(int64_t ms, player_time now);
 
+  /// The window (window mode, once the first frame was shown), else null.
+  const video_window* window() const;
+
   /// When `tick` has something to do next.
   player_time next_wakeup(player_time now) const;
 
@@ -133,6 +142,8 @@ private:
   std::string stats_line(player_time now) const;
   void start_playing(player_time now);
   std::optional<net::video_ack> make_ack(player_time now, bool force);
+  cv::Size window_size(const cv::Mat& first) const;
+  void open_window(const cv::Mat& first);
   void seek(int64_t ms, std::vector<player_output>& out);
 
   player_settings cfg_;
@@ -165,6 +176,7 @@ private:
   uint64_t run_bytes_ = 0;
   uint32_t run_frames_ = 0;
   std::unique_ptr<video_window> window_;
+  bool overlay_ = true;
   std::vector<player_output> pending_; ///< produced by window keys
 };
 

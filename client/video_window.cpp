@@ -28,6 +28,12 @@ player_key key_from_code(int code) {
   case 65363:
   case 2555904:
     return player_key::forward;
+  case 'f':
+  case 'F':
+    return player_key::toggle_fullscreen;
+  case 'o':
+  case 'O':
+    return player_key::toggle_overlay;
   default:
     return player_key::none;
   }
@@ -37,7 +43,8 @@ uint64_t highgui_calls() {
   return calls.load();
 }
 
-video_window::video_window(std::string title) : title_(std::move(title)) {
+video_window::video_window(std::string title, cv::Size size)
+    : title_(std::move(title)), size_(size) {
   // nop: the window opens with the first frame
 }
 
@@ -48,18 +55,51 @@ video_window::~video_window() {
   }
 }
 
+void video_window::open(const cv::Mat& poster) {
+  if (!open_)
+    show(poster);
+}
+
 player_key video_window::show(const cv::Mat& img) {
   if (!open_) {
     // GUI_NORMAL: no Qt toolbar, whose "Save current image" button would
     // let a frame reach the disk; the client never stores video.
-    ++calls;
-    cv::namedWindow(title_, cv::WINDOW_AUTOSIZE | cv::WINDOW_KEEPRATIO |
+    // NORMAL, not AUTOSIZE: the window keeps its size and scales each
+    // frame into it (KEEPRATIO), so a rendition switch does not jump from
+    // 426x240 to 1920x1080; the user may resize it.
+    calls += 2;
+    cv::namedWindow(title_, cv::WINDOW_NORMAL | cv::WINDOW_KEEPRATIO |
                                 cv::WINDOW_GUI_NORMAL);
+    cv::resizeWindow(title_, size_);
   }
   calls += 2;
   open_ = true;
   cv::imshow(title_, img);
   return key_from_code(cv::waitKeyEx(1));
+}
+
+void video_window::toggle_fullscreen() {
+  if (!open_)
+    return;
+  calls += 1;
+  cv::setWindowProperty(title_, cv::WND_PROP_FULLSCREEN,
+                        fullscreen() ? cv::WINDOW_NORMAL
+                                     : cv::WINDOW_FULLSCREEN);
+}
+
+bool video_window::fullscreen() const {
+  if (!open_)
+    return false;
+  ++calls;
+  return cv::getWindowProperty(title_, cv::WND_PROP_FULLSCREEN) ==
+         cv::WINDOW_FULLSCREEN;
+}
+
+cv::Rect video_window::image_rect() const {
+  if (!open_)
+    return {};
+  ++calls;
+  return cv::getWindowImageRect(title_);
 }
 
 player_key video_window::poll() {

@@ -42,6 +42,12 @@ net::result<client_options> parse_client_options(int argc,
      "accept and pin a changed server fingerprint")
     ("headless", po::bool_switch(&o.headless),
      "play video without a window, print statistics instead")
+    ("window-height",
+     po::value(&o.window_height)->default_value(o.window_height),
+     "the video window opens this high (at most the video's height); it "
+     "keeps its size across renditions and can be resized")
+    ("no-overlay", po::bool_switch(&o.no_overlay),
+     "start playback without the statistics overlay (o toggles it)")
     ("max-kbps", po::value(&o.max_kbps)->default_value(o.max_kbps),
      "cap the receive bandwidth (kbit/s, 0 = no cap)")
     ("abr-policy", po::value(&o.abr_policy),

@@ -25,6 +25,8 @@ struct client_options {
   uint32_t max_kbps = 0;          ///< receive bandwidth cap, 0 = none
   std::string abr_policy;         ///< "" = server default
   bool check_frame_codes = false; ///< verify stamped frame indices
+  uint32_t window_height = 720;   ///< the video window's initial height
+  bool no_overlay = false;        ///< start without the stats overlay
   uint32_t keepalive_s = 60;      ///< PING when idle this long
 };
 

@@ -12,6 +12,7 @@ packages=(
   libicu-dev                    # ICU: NFC, case folding, UTS #39 spoof checks
   nlohmann-json3-dev            # reads the Wycheproof vectors in tests
   opencv-doc                    # Megamind.avi, the real sample clip
+  xvfb xauth                    # a virtual X server for the window tests
 )
 if [[ "${1:-}" == "--fuzz" ]]; then
   packages+=(clang libfuzzer-14-dev)

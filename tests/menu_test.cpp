@@ -183,8 +183,8 @@ struct fixture {
     CAF_CHECK(!ui->ready_for_input());
     CAF_CHECK(!sent<net::video_list_request>().empty());
     net::video_list list;
-    list.videos.push_back({"video_1", {240, 480}, 10000, 30000, 300});
-    list.videos.push_back({"video_2", {240}, 5000, 25000, 125});
+    list.videos.push_back({"video_1", {240, 480}, 10000, 30000, 300, ""});
+    list.videos.push_back({"video_2", {240}, 5000, 25000, 125, ""});
     send(list);
   }
 

@@ -86,12 +86,12 @@ struct fixture {
   }
 
   static net::video_info info() {
-    return {"video_1", {240, 480}, 10000, 25000, 250};
+    return {"video_1", {240, 480}, 10000, 25000, 250, ""};
   }
 
   void list() {
     CAF_REQUIRE(from_server(
-        net::video_list{{info(), {"clip", {720}, 2000, 30000, 60}}}));
+        net::video_list{{info(), {"clip", {720}, 2000, 30000, 60, ""}}}));
   }
 
   /// Lists, plays "1" and starts stream `id`.

@@ -168,7 +168,7 @@ checker frame_is(T expected) {
 }
 
 video_info sample_info() {
-  return {"video_1", {240, 480}, 10000, 25000, 250};
+  return {"video_1", {240, 480}, 10000, 25000, 250, ""};
 }
 
 /// What each labelled example must decode to.

@@ -9,9 +9,9 @@ using namespace net;
 using test_support::round_trip;
 
 CAF_TEST(every video message survives a round trip) {
-  video_info info{"video_1", {240, 720, 1080}, 10000, 25000, 250};
+  video_info info{"video_1", {240, 720, 1080}, 10000, 25000, 250, ""};
   CAF_CHECK_EQUAL(round_trip(video_list_request{}), video_list_request{});
-  video_list l{{info, {"video_2", {240}, 400, 25000, 10}}};
+  video_list l{{info, {"video_2", {240}, 400, 25000, 10, "why"}}};
   CAF_CHECK_EQUAL(round_trip(l), l);
   play_request p{"2", "fixed:720", 3000};
   CAF_CHECK_EQUAL(round_trip(p), p);

@@ -13,7 +13,7 @@ const player_time t0 = player_time{} + 1000s;
 
 net::play_started started(uint32_t frames) {
   net::video_info info{
-      "video_2", {240, 720, 1080}, frames * 40u, 25000, frames};
+      "video_2", {240, 720, 1080}, frames * 40u, 25000, frames, ""};
   return {7, info, "thirds"};
 }
 
