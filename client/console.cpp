@@ -168,6 +168,7 @@ int console::serve(const std::string& name, bool first) {
   video_cfg.check_frame_codes = opts_.check_frame_codes;
   video_cfg.window_height = opts_.window_height;
   video_cfg.overlay = !opts_.no_overlay;
+  video_cfg.max_frame_pixels = opts_.max_video_pixels;
   video_ = std::make_unique<playback>(
       video_cfg, opts_.abr_policy,
       // Video ids, titles and end texts come from the server.

@@ -1,6 +1,7 @@
 #include "client/video_player.hpp"
 
 #include "videos/frame_code.hpp"
+#include "videos/jpeg_header.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -43,7 +44,9 @@ std::string player_summary::to_text() const {
        std::to_string(frames_received) + " received (late " +
        std::to_string(late) + ", dropped " + std::to_string(dropped) +
        ", duplicates " + std::to_string(duplicates) + ", discarded " +
-       std::to_string(discarded) + ")\nrebuffers " + std::to_string(rebuffers) +
+       std::to_string(discarded) + ")" +
+       (rejected > 0 ? ", " + std::to_string(rejected) + " rejected" : "") +
+       "\nrebuffers " + std::to_string(rebuffers) +
        " (" + std::to_string(rebuffer_time.count()) +
        " ms), rendition switches " + std::to_string(switches);
   if (!switch_points.empty()) {
@@ -121,6 +124,23 @@ void video_player::on_frame(net::video_frame&& msg, player_time now) {
     arrivals_.pop_front();
   if (msg.segment != segment_) {
     ++summary_.discarded; // sent before the server saw our seek
+    return;
+  }
+  // Untrusted bytes: when the player will decode them (a window, frame
+  // codes), the header must fit the limit first.
+  auto decodes = !cfg_.headless || cfg_.check_frame_codes;
+  auto dims = decodes ? video::read_jpeg_size(msg.jpeg.data(), msg.jpeg.size())
+                      : std::optional<video::jpeg_size>{};
+  if (decodes &&
+      (!dims || uint64_t{dims->width} * dims->height > cfg_.max_frame_pixels)) {
+    if (summary_.rejected++ == 0 && cfg_.print)
+      cfg_.print("[video " + summary_.video + "] frame " +
+                 std::to_string(msg.index) + " rejected: " +
+                 (dims ? "a JPEG of " + std::to_string(dims->width) + "x" +
+                             std::to_string(dims->height) +
+                             " exceeds the limit of " +
+                             std::to_string(cfg_.max_frame_pixels) + " pixels"
+                       : std::string{"not a JPEG"}));
     return;
   }
   last_received_ = msg.index;

@@ -48,6 +48,9 @@ struct player_settings {
   uint32_t window_height = 720;
   /// Window mode: the stats line drawn over the frame ('o' toggles it).
   bool overlay = true;
+  /// Frames whose JPEG header claims more pixels than this are dropped
+  /// undecoded (a hostile server's 30000x30000 header would cost 2.7 GB).
+  uint64_t max_frame_pixels = 7680 * 4320;
   /// Receives stats lines (headless) and the summary; may be empty.
   std::function<void(const std::string&)> print;
 };
@@ -64,6 +67,7 @@ struct player_summary {
   uint32_t dropped = 0;    ///< due together with a later frame; skipped
   uint32_t duplicates = 0; ///< received twice
   uint32_t discarded = 0;  ///< in flight across a seek
+  uint32_t rejected = 0;   ///< not a JPEG, or over max_frame_pixels
   uint32_t rebuffers = 0;
   std::chrono::milliseconds rebuffer_time{0};
   uint32_t switches = 0; ///< rendition changes among shown frames

@@ -48,6 +48,10 @@ net::result<client_options> parse_client_options(int argc,
      "keeps its size across renditions and can be resized")
     ("no-overlay", po::bool_switch(&o.no_overlay),
      "start playback without the statistics overlay (o toggles it)")
+    ("max-video-pixels",
+     po::value(&o.max_video_pixels)->default_value(o.max_video_pixels),
+     "video frames whose JPEG header claims more pixels are dropped "
+     "undecoded (a hostile server's huge header would cost gigabytes)")
     ("max-kbps", po::value(&o.max_kbps)->default_value(o.max_kbps),
      "cap the receive bandwidth (kbit/s, 0 = no cap)")
     ("abr-policy", po::value(&o.abr_policy),

@@ -27,6 +27,7 @@ struct client_options {
   bool check_frame_codes = false; ///< verify stamped frame indices
   uint32_t window_height = 720;   ///< the video window's initial height
   bool no_overlay = false;        ///< start without the stats overlay
+  uint64_t max_video_pixels = 7680 * 4320; ///< larger frames: not decoded
   uint32_t keepalive_s = 60;      ///< PING when idle this long
 };
 

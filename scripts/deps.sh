@@ -8,6 +8,7 @@ packages=(
   libcaf-dev                    # CAF 0.17.6: core, io, test DSL
   libssl-dev                    # OpenSSL 3
   libopencv-dev                 # OpenCV 4.6: videoio, imgcodecs, highgui
+  libjpeg-dev                   # a JPEG's size from its header (client)
   libboost-program-options-dev
   libicu-dev                    # ICU: NFC, case folding, UTS #39 spoof checks
   nlohmann-json3-dev            # reads the Wycheproof vectors in tests

@@ -1,6 +1,8 @@
 #define CAF_SUITE video_player
 #include <caf/test/unit_test.hpp>
 
+#include <opencv2/imgcodecs.hpp>
+
 #include "client/video_player.hpp"
 #include "client/video_window.hpp"
 
@@ -233,6 +235,38 @@ CAF_TEST(a frame in flight from before a seek is dropped even at the target) {
   CAF_REQUIRE(!acks.empty());
   CAF_CHECK_EQUAL(acks.back().segment, 1u);
   CAF_CHECK_EQUAL(acks.back().index, 14u);
+}
+
+CAF_TEST(a frame whose jpeg header claims a huge size is never decoded) {
+  // A hostile server's 30000 x 30000 header costs cv::imdecode 2.7 GB and
+  // seconds: the player checks the header against max_frame_pixels first.
+  auto cfg = settings();
+  cfg.check_frame_codes = true; // the player decodes what it shows
+  video_player p{cfg, t0};
+  p.on_started(started(1000), t0);
+  cv::Mat img(16, 16, CV_8UC3, cv::Scalar(1, 2, 3));
+  std::vector<uchar> jpeg;
+  CAF_REQUIRE(cv::imencode(".jpg", img, jpeg));
+  for (size_t i = 0; i + 9 < jpeg.size(); ++i)
+    if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xC0) {
+      jpeg[i + 5] = 0x75; // height 30000
+      jpeg[i + 6] = 0x30;
+      jpeg[i + 7] = 0x75; // width 30000
+      jpeg[i + 8] = 0x30;
+      break;
+    }
+  p.on_frame({7, 0, 0, 240, 0, net::bytes(jpeg.begin(), jpeg.end())}, t0);
+  p.on_frame({7, 0, 1, 240, 40000, net::bytes(100, 0xAB)}, t0); // not a JPEG
+  CAF_CHECK_EQUAL(p.summary().rejected, 2u);
+  CAF_CHECK_EQUAL(p.summary().frames_received, 2u);
+  bool said = false;
+  for (auto& l : lines)
+    said |= l.find("frame 0 rejected: a JPEG of 30000x30000 exceeds the "
+                   "limit of 33177600 pixels") != std::string::npos;
+  CAF_CHECK(said);
+  tick(p, t0 + 2s);
+  CAF_CHECK_EQUAL(p.summary().frames_shown, 0u);
+  CAF_CHECK(p.summary().to_text().find("2 rejected") != std::string::npos);
 }
 
 CAF_TEST(throughput comes from bursts) {
