@@ -2,8 +2,11 @@
 //   video_1_<h>p.avi  a real clip (default: OpenCV's Megamind.avi) resized
 //   video_2_<h>p.avi  synthetic, 25 fps (--fps), every frame carrying its
 //                     index
-// for h in 240, 720, 1080; MJPG in AVI. Existing files are kept unless
-// --force. Files are written under a temporary name, then renamed.
+// for h in 240, 720, 1080; MJPG in AVI; with --long SECONDS also
+//   video_3_1080p.avi synthetic 1080p, 25 fps, SECONDS long (a 10-minute
+//                     file: --long 600), for what long files cost
+// Existing files are kept unless --force. Files are written under a
+// temporary name, then renamed.
 
 #include <cmath>
 #include <cstdlib>
@@ -32,12 +35,13 @@ struct options {
   std::string source = default_source;
   double seconds = 10;
   double fps = 25; ///< video_2's frame rate
+  double long_seconds = 0; ///< video_3's length; 0 = no video_3
   bool force = false;
 };
 
 void usage(std::ostream& os) {
   os << "usage: make-sample-videos --out DIR [--source FILE] [--seconds N] "
-        "[--fps F] [--force]\n";
+        "[--fps F] [--long SECONDS] [--force]\n";
 }
 
 bool parse(int argc, char** argv, options& o) {
@@ -67,6 +71,12 @@ bool parse(int argc, char** argv, options& o) {
       char* end = nullptr;
       o.seconds = v ? std::strtod(v, &end) : 0;
       if (!v || *end != '\0' || !(o.seconds > 0 && o.seconds <= 3600))
+        return false;
+    } else if (a == "--long") {
+      auto v = value();
+      char* end = nullptr;
+      o.long_seconds = v ? std::strtod(v, &end) : 0;
+      if (!v || *end != '\0' || !(o.long_seconds > 0 && o.long_seconds <= 7200))
         return false;
     } else if (a == "--force") {
       o.force = true;
@@ -190,6 +200,24 @@ bool make_video_2(const options& o) {
   return ok;
 }
 
+bool make_video_3(const options& o) {
+  auto path = fs::path{o.out} / "video_3_1080p.avi";
+  if (!o.force && fs::exists(path)) {
+    std::cout << "video_3: " << path.filename().string()
+              << " exists (use --force to redo)\n";
+    return true;
+  }
+  auto frames = static_cast<uint32_t>(std::lround(o.long_seconds * 25));
+  std::cout << "video_3: writing " << frames << " frames of 1920x1080\n";
+  auto tmp = tmp_name(path);
+  auto r = video::write_synthetic_video(tmp, 1920, 1080, frames, 25.0);
+  if (!r) {
+    std::cerr << "video_3: " << net::describe(r.error()) << "\n";
+    return false;
+  }
+  return install(tmp, path);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -207,5 +235,7 @@ int main(int argc, char** argv) {
   }
   bool ok = make_video_1(o);
   ok &= make_video_2(o);
+  if (o.long_seconds > 0)
+    ok &= make_video_3(o);
   return ok ? 0 : 1;
 }
