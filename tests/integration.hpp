@@ -125,4 +125,20 @@ inline void send_message(process& from, const std::string& to,
   CAF_REQUIRE(from.wait_for("sent to", std::chrono::seconds{10}, mark));
 }
 
+/// Plays video_2 to its end on a new client `name` started with `extra`
+/// (which should include --check-frame-codes, whose line ends the summary),
+/// quits, and returns the client's output.
+inline std::string play_video_2(live_server& srv, const std::string& name,
+                                std::vector<std::string> extra) {
+  auto c = srv.client(name, std::move(extra));
+  CAF_REQUIRE(c->wait_for("joined as " + name));
+  c->write("3\n");
+  CAF_REQUIRE(c->wait_for("video_2"));
+  c->write("video_2\n");
+  CAF_REQUIRE(c->wait_for("frame codes:", std::chrono::seconds{60}));
+  c->write("4\n");
+  CAF_CHECK_EQUAL(c->wait_exit(), 0);
+  return c->output();
+}
+
 } // namespace test_support

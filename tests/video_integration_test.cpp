@@ -44,16 +44,8 @@ const std::string& long_sample() {
 /// the playback summary is complete.
 std::string play(live_server& srv, const std::string& name,
                  const std::string& policy) {
-  auto c = srv.client(
-      name, {"--headless", "--check-frame-codes", "--abr-policy", policy});
-  CAF_REQUIRE(c->wait_for("joined as " + name));
-  c->write("3\n");
-  CAF_REQUIRE(c->wait_for("video_2"));
-  c->write("video_2\n");
-  CAF_REQUIRE(c->wait_for("frame codes:", seconds{60}));
-  c->write("4\n");
-  CAF_CHECK_EQUAL(c->wait_exit(), 0);
-  return c->output();
+  return play_video_2(
+      srv, name, {"--headless", "--check-frame-codes", "--abr-policy", policy});
 }
 
 std::smatch find(const std::string& text, const std::string& re) {

@@ -114,16 +114,8 @@ CAF_TEST(a real client in window mode shows every frame across switches) {
   auto made = gen.wait_exit(seconds{120});
   CAF_REQUIRE(made && *made == 0);
   live_server srv{{"--videos", dir / "videos"}};
-  auto c = srv.client("viewer", {"--abr-policy", "thirds",
-                                 "--check-frame-codes"});
-  CAF_REQUIRE(c->wait_for("joined as viewer"));
-  c->write("3\n");
-  CAF_REQUIRE(c->wait_for("video_2"));
-  c->write("video_2\n");
-  CAF_REQUIRE(c->wait_for("frame codes:", seconds{60}));
-  c->write("4\n");
-  CAF_CHECK_EQUAL(c->wait_exit(), 0);
-  auto out = c->output();
+  auto out = play_video_2(srv, "viewer",
+                          {"--abr-policy", "thirds", "--check-frame-codes"});
   std::smatch m;
   CAF_REQUIRE(std::regex_search(
       out, m,

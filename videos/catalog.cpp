@@ -131,15 +131,21 @@ uint32_t video_entry::rendition_frame(size_t r, uint32_t i) const {
   return rendition_frame_of(renditions, time, r, i);
 }
 
-const video_entry* catalog::find(const std::string& request) const {
-  auto by_id = [&](const std::string& id) -> const video_entry* {
-    for (auto& v : videos)
-      if (v.id == id)
-        return &v;
+namespace {
+
+/// The entry of `xs` named by `request`: an id, or a number n meaning
+/// "video_n"; null if none.
+template <class Entries>
+auto find_by_request(const Entries& xs, const std::string& request)
+    -> decltype(&xs.front()) {
+  auto by_id = [&](const std::string& id) -> decltype(&xs.front()) {
+    for (auto& x : xs)
+      if (x.id == id)
+        return &x;
     return nullptr;
   };
-  if (auto v = by_id(request))
-    return v;
+  if (auto x = by_id(request))
+    return x;
   if (!request.empty() && request.size() < 10 &&
       std::all_of(request.begin(), request.end(),
                   [](char c) { return c >= '0' && c <= '9'; }))
@@ -147,21 +153,15 @@ const video_entry* catalog::find(const std::string& request) const {
   return nullptr;
 }
 
+} // namespace
+
+const video_entry* catalog::find(const std::string& request) const {
+  return find_by_request(videos, request);
+}
+
 const unavailable_video*
 catalog::find_unavailable(const std::string& request) const {
-  auto by_id = [&](const std::string& id) -> const unavailable_video* {
-    for (auto& v : unavailable)
-      if (v.id == id)
-        return &v;
-    return nullptr;
-  };
-  if (auto v = by_id(request))
-    return v;
-  if (!request.empty() && request.size() < 10 &&
-      std::all_of(request.begin(), request.end(),
-                  [](char c) { return c >= '0' && c <= '9'; }))
-    return by_id("video_" + std::to_string(std::stoul(request)));
-  return nullptr;
+  return find_by_request(unavailable, request);
 }
 
 net::video_list catalog::list() const {

@@ -50,6 +50,13 @@ bool parse(int argc, char** argv, options& o) {
     auto value = [&]() -> const char* {
       return i + 1 < argc ? argv[++i] : nullptr;
     };
+    // The next argument as a whole number or decimal into `x`.
+    auto number = [&](double& x) {
+      auto v = value();
+      char* end = nullptr;
+      x = v ? std::strtod(v, &end) : 0;
+      return v != nullptr && *end == '\0';
+    };
     if (a == "--out") {
       auto v = value();
       if (!v)
@@ -61,22 +68,14 @@ bool parse(int argc, char** argv, options& o) {
         return false;
       o.source = v;
     } else if (a == "--fps") {
-      auto v = value();
-      char* end = nullptr;
-      o.fps = v ? std::strtod(v, &end) : 0;
-      if (!v || *end != '\0' || !(o.fps >= 1 && o.fps <= 120))
+      if (!number(o.fps) || !(o.fps >= 1 && o.fps <= 120))
         return false;
     } else if (a == "--seconds") {
-      auto v = value();
-      char* end = nullptr;
-      o.seconds = v ? std::strtod(v, &end) : 0;
-      if (!v || *end != '\0' || !(o.seconds > 0 && o.seconds <= 3600))
+      if (!number(o.seconds) || !(o.seconds > 0 && o.seconds <= 3600))
         return false;
     } else if (a == "--long") {
-      auto v = value();
-      char* end = nullptr;
-      o.long_seconds = v ? std::strtod(v, &end) : 0;
-      if (!v || *end != '\0' || !(o.long_seconds > 0 && o.long_seconds <= 7200))
+      if (!number(o.long_seconds) ||
+          !(o.long_seconds > 0 && o.long_seconds <= 7200))
         return false;
     } else if (a == "--force") {
       o.force = true;
