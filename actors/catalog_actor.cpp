@@ -1,5 +1,8 @@
 #include "actors/catalog_actor.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <caf/spawn_options.hpp>
 
 namespace actors {
@@ -57,6 +60,19 @@ void scan(self_ptr self, std::function<void()> then) {
           });
 }
 
+// "preparing video_3: 37% done, about 75 s left"
+std::string describe_progress(const std::string& id,
+                              const video::build_progress& p,
+                              video::build_progress::clock::time_point now) {
+  auto permille = p.done_permille();
+  auto text = "preparing " + id + ": " + std::to_string(permille / 10) +
+              "% done";
+  if (auto left = p.remaining(now))
+    text += ", about " + std::to_string((left->count() + 999) / 1000) +
+            " s left";
+  return text;
+}
+
 std::string known_ids(const video::catalog& c) {
   std::string s;
   for (auto& v : c.videos)
@@ -64,7 +80,30 @@ std::string known_ids(const video::catalog& c) {
   return s.empty() ? "none" : s;
 }
 
-void resolve(self_ptr self, const std::string& request, source_promise rp) {
+// Tells one waiting viewer how far its video's build is.
+void notify(self_ptr self, const std::string& id, const pending_build& b,
+            const waiting_viewer& v) {
+  auto sink = caf::actor_cast<play_waiting_sink>(v.session);
+  if (!sink)
+    return;
+  auto left = b.progress->remaining();
+  self->send(sink,
+             net::play_waiting{v.stream_id, id, b.progress->done_permille(),
+                               left ? static_cast<uint32_t>(std::clamp<int64_t>(
+                                          left->count(), 1, UINT32_MAX))
+                                    : 0u});
+}
+
+void arm_notices(self_ptr self) {
+  auto& st = self->state;
+  if (st.notice_armed)
+    return;
+  st.notice_armed = true;
+  self->delayed_send(self, st.cfg.wait_notice_interval, caf::tick_atom::value);
+}
+
+void resolve(self_ptr self, const std::string& request, source_promise rp,
+             waiting_viewer viewer) {
   auto& st = self->state;
   auto entry = st.current->find(request);
   if (auto u = entry ? nullptr : st.current->find_unavailable(request)) {
@@ -84,30 +123,34 @@ void resolve(self_ptr self, const std::string& request, source_promise rp) {
     rp.deliver(i->second);
     return;
   }
-  auto& waiting = st.building[id];
-  waiting.push_back(std::move(rp));
-  if (waiting.size() > 1)
-    return; // a build is under way
-  auto ptr = std::make_shared<const video::video_entry>(*entry);
-  auto scanned = st.current;
-  self->request(st.worker, caf::infinite, build_atom::value, ptr)
-      .then(
-          [=](video::video_source_ptr& src) {
-            auto& st = self->state;
-            if (st.current == scanned)
-              st.sources[id] = src;
-            auto ps = std::move(st.building[id]);
-            st.building.erase(id);
-            for (auto& p : ps)
-              p.deliver(src);
-          },
-          [=](caf::error& err) {
-            auto& st = self->state;
-            auto ps = std::move(st.building[id]);
-            st.building.erase(id);
-            for (auto& p : ps)
-              p.deliver(err);
-          });
+  auto& b = st.building[id];
+  b.promises.push_back(std::move(rp));
+  if (b.promises.size() == 1) {
+    // The first request starts the build; later ones join it.
+    b.progress = std::make_shared<video::build_progress>(*entry);
+    auto ptr = std::make_shared<const video::video_entry>(*entry);
+    auto scanned = st.current;
+    auto done = [=](caf::expected<video::video_source_ptr> result) {
+      auto& st = self->state;
+      if (result && st.current == scanned)
+        st.sources[id] = *result;
+      auto b = std::move(st.building[id]);
+      st.building.erase(id);
+      for (auto& p : b.promises)
+        if (result)
+          p.deliver(*result);
+        else
+          p.deliver(result.error());
+    };
+    self->request(st.worker, caf::infinite, build_atom::value, ptr, b.progress)
+        .then([=](video::video_source_ptr& src) { done(std::move(src)); },
+              [=](caf::error& err) { done(std::move(err)); });
+  }
+  if (viewer.stream_id != 0) {
+    b.viewers.push_back(viewer);
+    notify(self, id, b, viewer);
+    arm_notices(self);
+  }
 }
 
 } // namespace
@@ -119,15 +162,28 @@ catalog_worker(catalog_worker_actor::pointer, catalog_settings cfg) {
         return std::make_shared<const video::catalog>(
             video::scan_catalog(cfg.videos_dir, cfg.probe, cfg.log));
       },
-      [cfg](build_atom,
-            video_entry_ptr& e) -> caf::result<video::video_source_ptr> {
+      [cfg](build_atom, video_entry_ptr& e, build_progress_ptr& progress)
+          -> caf::result<video::video_source_ptr> {
         std::vector<video::frame_store_ptr> stores;
         std::string why;
-        for (auto& r : e->renditions) {
+        auto next_log =
+            video::build_progress::clock::now() + cfg.progress_log_interval;
+        for (size_t i = 0; i < e->renditions.size(); ++i) {
+          auto& r = e->renditions[i];
           video::frame_store::options opts;
           opts.stop = cfg.probe.stop;
+          opts.on_frame = [&, i](uint32_t frames) {
+            progress->advance(i, frames);
+            auto now = video::build_progress::clock::now();
+            if (now < next_log || !cfg.log)
+              return;
+            next_log = now + cfg.progress_log_interval;
+            cfg.log(describe_progress(e->id, *progress, now));
+          };
           auto s = video::frame_store::open(e->id, r, cfg.cache_dir, cfg.log,
                                             opts);
+          if (!s || !(*s)->built())
+            progress->skip(i);
           if (!s) {
             // One bad rendition must not take the others down.
             why = net::describe(s.error());
@@ -167,7 +223,7 @@ catalog_service(catalog_actor::stateful_pointer<catalog_state> self,
     // PLAY arriving meanwhile joins the same build.
     for (auto& v : self->state.current->videos)
       self->request(caf::actor_cast<catalog_actor>(self), caf::infinite,
-                    net::play_request{v.id, "", 0})
+                    net::play_request{v.id, "", 0}, uint32_t{0})
           .then([](video::video_source_ptr&) {}, [](caf::error&) {});
   });
   return {
@@ -180,14 +236,32 @@ catalog_service(catalog_actor::stateful_pointer<catalog_state> self,
             [=]() mutable { rp.deliver(self->state.current->list()); });
         return rp;
       },
-      [=](net::play_request& req) -> caf::result<video::video_source_ptr> {
+      [=](net::play_request& req,
+          uint32_t stream_id) -> caf::result<video::video_source_ptr> {
         auto& st = self->state;
+        // Before the promise: making it takes the sender out of the message.
+        waiting_viewer viewer{
+            caf::actor_cast<caf::actor_addr>(self->current_sender()),
+            stream_id};
         auto rp = self->make_response_promise<video::video_source_ptr>();
         if (st.current)
-          resolve(self, req.video, rp);
+          resolve(self, req.video, rp, viewer);
         else
-          st.after_scan.push_back([=]() { resolve(self, req.video, rp); });
+          st.after_scan.push_back(
+              [=]() { resolve(self, req.video, rp, viewer); });
         return rp;
+      },
+      [=](caf::tick_atom) {
+        auto& st = self->state;
+        st.notice_armed = false;
+        bool any = false;
+        for (auto& [id, b] : st.building)
+          for (auto& v : b.viewers) {
+            notify(self, id, b, v);
+            any = true;
+          }
+        if (any)
+          arm_notices(self);
       },
       [=](rescan_atom) -> caf::result<std::vector<std::string>> {
         auto rp = self->make_response_promise<std::vector<std::string>>();

@@ -5,11 +5,14 @@
 // on a detached worker thread, never on the multiplexer or the scheduler's
 // workers; requests that arrive meanwhile wait for the result.
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -17,6 +20,7 @@
 
 #include "actors/messages.hpp"
 #include "net/video_messages.hpp"
+#include "videos/build_progress.hpp"
 #include "videos/catalog.hpp"
 #include "videos/video_source.hpp"
 
@@ -28,35 +32,50 @@ using catalog_ptr = std::shared_ptr<const video::catalog>;
 /// An immutable catalog entry handed to the worker for a build.
 using video_entry_ptr = std::shared_ptr<const video::video_entry>;
 
+/// A build's progress: the worker writes it, the catalog reads it.
+using build_progress_ptr = std::shared_ptr<video::build_progress>;
+
 } // namespace actors
 
 // Local-only handles to immutable data: they never cross a network.
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::catalog_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::video_entry_ptr)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(actors::build_progress_ptr)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(video::video_source_ptr)
 
 namespace actors {
 
+/// Who hears about a PLAY that waits for a cache build (the session).
+using play_waiting_sink = caf::typed_actor<caf::reacts_to<net::play_waiting>>;
+
 /// The catalog's interface.
-/// - `net::video_list_request` -> `net::video_list` (every playable video).
-/// - `net::play_request` -> the resolved `video_source_ptr` (all renditions'
-///   stores ready), or an error: `net::errc::not_found` for an unknown id,
-///   `net::errc::io` when no rendition could be cached. Only `video` is
-///   read; policy and buffer target are the stream's business.
+/// - `net::video_list_request` -> `net::video_list` (every video, the
+///   unavailable ones with their reason).
+/// - `(net::play_request, stream_id)` -> the resolved `video_source_ptr`
+///   (all renditions' stores ready), or an error: `net::errc::not_found` for
+///   an unknown or unavailable video, `net::errc::io` when no rendition
+///   could be cached. Only `video` is read; policy and buffer target are the
+///   stream's business. While the request waits for a cache build, the
+///   sender (a `play_waiting_sink`) gets a `net::play_waiting` for
+///   `stream_id` at once and then every `wait_notice_interval`; stream id 0
+///   asks for none.
 /// - `rescan_atom` -> the problems of the new scan, one "file: reason" line
 ///   each (an empty list when every file is fine).
+/// - `tick_atom`: to itself, the next round of waiting notices.
 using catalog_actor = caf::typed_actor<
     caf::replies_to<net::video_list_request>::with<net::video_list>,
-    caf::replies_to<net::play_request>::with<video::video_source_ptr>,
-    caf::replies_to<rescan_atom>::with<std::vector<std::string>>>;
+    caf::replies_to<net::play_request, uint32_t>::with<video::video_source_ptr>,
+    caf::replies_to<rescan_atom>::with<std::vector<std::string>>,
+    caf::reacts_to<caf::tick_atom>>;
 
 /// The blocking worker behind the catalog (detached: its own thread).
 /// - `scan_atom` -> a new scan of the videos directory.
-/// - `(build_atom, entry)` -> the entry's source, building missing caches.
-using catalog_worker_actor =
-    caf::typed_actor<caf::replies_to<scan_atom>::with<catalog_ptr>,
-                     caf::replies_to<build_atom, video_entry_ptr>::with<
-                         video::video_source_ptr>>;
+/// - `(build_atom, entry, progress)` -> the entry's source, building
+///   missing caches and reporting each frame to `progress`.
+using catalog_worker_actor = caf::typed_actor<
+    caf::replies_to<scan_atom>::with<catalog_ptr>,
+    caf::replies_to<build_atom, video_entry_ptr, build_progress_ptr>::with<
+        video::video_source_ptr>>;
 
 /// Where the videos are and where their caches go.
 struct catalog_settings {
@@ -68,6 +87,23 @@ struct catalog_settings {
   /// Build every video's frame cache right after the first scan, so the
   /// first viewer does not wait for encoding.
   bool warm = true;
+  /// How often a PLAY waiting for a build hears how far it is.
+  std::chrono::milliseconds wait_notice_interval{5000};
+  /// How often a build's progress for the whole video goes to the log.
+  std::chrono::milliseconds progress_log_interval{10000};
+};
+
+/// A PLAY waiting for a build, and who hears about it.
+struct waiting_viewer {
+  caf::actor_addr session; ///< weak: a session that is gone is skipped
+  uint32_t stream_id = 0;
+};
+
+/// A cache build under way.
+struct pending_build {
+  std::vector<caf::typed_response_promise<video::video_source_ptr>> promises;
+  std::vector<waiting_viewer> viewers;
+  build_progress_ptr progress;
 };
 
 /// State of the catalog actor.
@@ -81,10 +117,9 @@ struct catalog_state {
   std::vector<std::function<void()>> after_scan;
   /// Ready sources by video id.
   std::map<std::string, video::video_source_ptr> sources;
-  /// Play requests waiting for a build, by video id.
-  std::map<std::string,
-           std::vector<caf::typed_response_promise<video::video_source_ptr>>>
-      building;
+  /// Builds under way, by video id.
+  std::map<std::string, pending_build> building;
+  bool notice_armed = false; ///< a tick_atom is on its way
 };
 
 /// Spawns as `sys.spawn(catalog_service, settings)`; scans at once.

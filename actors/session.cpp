@@ -287,6 +287,7 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       },
       // -- from the streams and the budget -----------------------------------
       [=](const net::play_started& msg) { emit(self, msg); },
+      [=](const net::play_waiting& msg) { relay_waiting(self, msg); },
       [=](const outgoing_video_frame& f) { emit_video_frame(self, f); },
       [=](const net::video_end& msg) {
         emit(self, msg);

@@ -102,8 +102,9 @@ struct session_settings {
 };
 
 /// A session's interface: what the registry, the video streams, the
-/// outbound budget and the deadline wheel send it (registry_member,
-/// video_sink, shed_sink, deadline_sink), plus:
+/// catalog, the outbound budget and the deadline wheel send it
+/// (registry_member, video_sink, play_waiting_sink, shed_sink,
+/// deadline_sink), plus:
 /// - `(recv_atom, bytes)`: connection -> session, bytes read from the socket.
 /// - `(sent_atom, n)`: connection -> session, n bytes reached the socket.
 /// - `closed_atom`: connection -> session, the peer closed the socket.
@@ -111,7 +112,8 @@ struct session_settings {
 ///   its next turn (input left over from a turn that used up
 ///   max_frames_per_turn).
 using session_actor =
-    registry_member::extend_with<video_sink, shed_sink, deadline_sink>::extend<
+    registry_member::extend_with<video_sink, play_waiting_sink, shed_sink,
+                                 deadline_sink>::extend<
         caf::reacts_to<recv_atom, std::vector<char>>,
         caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>,
         caf::reacts_to<resume_atom>>;

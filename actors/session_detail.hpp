@@ -15,6 +15,7 @@
 // session.cpp is the protocol state machine that uses them.
 
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "actors/session.hpp"
@@ -115,6 +116,12 @@ void list_videos(session_ptr self);
 /// Starts a stream for PLAY, within the per-session limit.
 void start_playback(session_ptr self, net::play_request req);
 
+/// Writes a catalog's PLAY_WAITING if its PLAY still waits.
+void relay_waiting(session_ptr self, const net::play_waiting& msg);
+
+/// Ends a PLAY that waits for the catalog: VIDEO_END stopped.
+void cancel_waiting(session_ptr self, uint32_t stream_id);
+
 /// Hands an ack or control to the stream it names (not_found otherwise).
 template <class T>
 void forward_to_stream(session_ptr self, uint32_t stream_id, const T& msg) {
@@ -126,10 +133,18 @@ void forward_to_stream(session_ptr self, uint32_t stream_id, const T& msg) {
   if (i == streams.end() && stream_id != 0 &&
       stream_id < self->state.next_stream_id)
     return;
-  if (i == streams.end() || !i->second) // never handed out, or not started
+  if (i == streams.end()) // never handed out
     return emit_error(self, net::errc::not_found,
                       "no playback with id " + std::to_string(stream_id),
                       false);
+  if (!i->second) {
+    // Its PLAY waits for the catalog (PLAY_WAITING named the id): a stop
+    // cancels it; anything else has nothing to act on yet.
+    if constexpr (std::is_same_v<T, net::video_control>)
+      if (msg.op == static_cast<uint8_t>(net::video_op::stop))
+        cancel_waiting(self, stream_id);
+    return;
+  }
   self->send(i->second, msg);
 }
 

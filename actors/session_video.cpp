@@ -46,7 +46,7 @@ void start_playback(session_ptr self, net::play_request req) {
   // read must not all pass the check above.
   auto id = st.next_stream_id++;
   st.streams.emplace(id, video_stream_actor{});
-  self->request(st.catalog, caf::infinite, req)
+  self->request(st.catalog, caf::infinite, req, id)
       .then(
           [=](video::video_source_ptr& source) {
             auto& st = self->state;
@@ -58,9 +58,25 @@ void start_playback(session_ptr self, net::play_request req) {
                                     std::move(source), *policy, settings);
           },
           [=](caf::error& err) {
-            self->state.streams.erase(id);
+            // A PLAY the client stopped while it waited has had its answer.
+            if (self->state.streams.erase(id) == 0)
+              return;
             emit_error(self, net::code_of(err), net::describe(err), false);
           });
+}
+
+void relay_waiting(session_ptr self, const net::play_waiting& msg) {
+  auto& streams = self->state.streams;
+  auto i = streams.find(msg.stream_id);
+  if (i != streams.end() && !i->second) // still waiting for the catalog
+    emit(self, msg);
+}
+
+void cancel_waiting(session_ptr self, uint32_t stream_id) {
+  self->state.streams.erase(stream_id);
+  emit(self, net::video_end{stream_id,
+                            static_cast<uint8_t>(net::end_reason::stopped), 0,
+                            "stopped while the video was being prepared"});
 }
 
 } // namespace actors

@@ -36,6 +36,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(chatroom, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(chatroom, (::net::video_ack))
   CAF_ADD_TYPE_ID(chatroom, (::net::video_control))
   CAF_ADD_TYPE_ID(chatroom, (::net::video_end))
+  CAF_ADD_TYPE_ID(chatroom, (::net::play_waiting))
 
   // actor-to-actor values
   CAF_ADD_TYPE_ID(chatroom, (::actors::outgoing_video_frame))

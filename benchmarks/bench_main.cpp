@@ -213,6 +213,10 @@ int main(int argc, char** argv) {
     ("steady-after-ms",
      po::value(&o.steady_after_ms)->default_value(o.steady_after_ms),
      "video: pacing figures count frames past this much media time")
+    ("seeks", po::value(&o.seeks)->default_value(o.seeks),
+     "video: seeks per viewer, to positions spread over the file; reports "
+     "how long until the first frame and until --startup-ms of media "
+     "arrived (then stops)")
     ("seconds", po::value(&rc.sample_seconds)->default_value(10),
      "video: length of the sample videos the bench generates")
     ("sample-fps", po::value(&rc.sample_fps)->default_value(25),

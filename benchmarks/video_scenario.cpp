@@ -39,6 +39,14 @@ struct viewer {
   std::vector<std::pair<uint32_t, double>> arrivals; ///< (index, time)
   std::vector<net::video_info> list; ///< warm-up viewer only
   bool have_list = false;
+  // --seeks: the segment being received and where it started
+  uint32_t segment = 0;
+  uint32_t seg_start = 0;
+  uint64_t seg_frames = 0;
+  double t_seek = -1;       ///< when the pending seek was sent
+  bool seek_ready = false;  ///< the current segment is playable
+  double next_seek_at = -1; ///< when to seek next
+  size_t seeks_done = 0;
 };
 
 } // namespace
@@ -58,6 +66,12 @@ result run_video(const options& o, const target& t) {
   r.benign = [](net::errc code) { return code == net::errc::not_found; };
   std::vector<viewer> vs(m + 1); // the last one warms the frame cache
   std::vector<double> startup_ms;
+  std::vector<double> seek_first_ms, seek_ready_ms; // --seeks
+  // Media that makes a segment playable: what the player buffers first.
+  auto ready_frames = [&](const viewer& v) {
+    return std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(
+                                     o.startup_ms / 1000 * v.fps)));
+  };
   sim_loop loop{t.host, t.port, t.fingerprint};
   std::vector<sim_client*> cl(m + 1, nullptr);
   auto ack = [&](sim_client& c, viewer& v, double now) {
@@ -66,13 +80,14 @@ result run_video(const options& o, const target& t) {
     if (v.highest < 0 || v.done || v.stopping ||
         (v.frames_total > 0 && v.highest + 1 >= int64_t{v.frames_total}))
       return;
+    // The playout clock starts startup_ms after a segment's first frame.
     auto played_ms = std::max(0.0, (now - v.t_first) * 1000 - o.startup_ms);
-    auto buffered_ms =
-        std::max(0.0, (v.highest + 1) / v.fps * 1000 - played_ms);
+    auto buffered_ms = std::max(
+        0.0, (v.highest + 1 - v.seg_start) / v.fps * 1000 - played_ms);
     auto dt = now - v.t_last_ack;
     auto kbps = dt > 0 ? v.bytes_since_ack * 8 / dt / 1000 : 0.0;
     c.core->send_frame(net::video_ack{
-        v.stream_id, 0, static_cast<uint32_t>(v.highest),
+        v.stream_id, v.segment, static_cast<uint32_t>(v.highest),
         static_cast<uint32_t>(buffered_ms), static_cast<uint32_t>(kbps)});
     v.bytes_since_ack = v.frames_since_ack = 0;
     v.t_last_ack = now;
@@ -104,11 +119,15 @@ result run_video(const options& o, const target& t) {
         return r.error(c.name + ": malformed VIDEO_FRAME");
       if (vf->stream_id != v.stream_id)
         return; // a stopped warm-up stream's last frames
+      if (vf->segment != v.segment)
+        return; // sent before the server saw the last seek
       if (v.t_first < 0) {
         v.t_first = now;
         v.t_last_ack = now;
-        if (c.idx < m)
+        if (c.idx < m && v.segment == 0)
           startup_ms.push_back((now - v.t_play) * 1000);
+        if (v.t_seek >= 0)
+          seek_first_ms.push_back((now - v.t_seek) * 1000);
       }
       if (v.highest >= 0 && int64_t{vf->index} <= v.highest)
         r.error(c.name + ": frame index " + std::to_string(vf->index) +
@@ -117,18 +136,30 @@ result run_video(const options& o, const target& t) {
       if (j.size() < 4 || j[0] != 0xFF || j[1] != 0xD8)
         r.error(c.name + ": frame " + std::to_string(vf->index) +
                 " is not a JPEG");
-      auto deadline = v.t_first + o.startup_ms / 1000 + vf->index / v.fps;
+      auto deadline = v.t_first + o.startup_ms / 1000 +
+                      (vf->index - v.seg_start) / v.fps;
       if (now <= deadline)
         ++v.on_time;
       v.highest = std::max<int64_t>(v.highest, vf->index);
       v.arrivals.emplace_back(vf->index, now);
       ++v.received;
       ++v.heights[vf->height];
+      if (o.seeks > 0 && !v.seek_ready && ++v.seg_frames >= ready_frames(v)) {
+        v.seek_ready = true;
+        if (v.t_seek >= 0)
+          seek_ready_ms.push_back((now - v.t_seek) * 1000);
+        v.next_seek_at = now + 1;
+      }
       v.bytes_since_ack += f.payload.size();
       if (++v.frames_since_ack >= 5)
         ack(c, v, now);
       return;
     }
+    case net::play_waiting::wire_type:
+      // The warm-up's PLAY waits for the cache build (not measured).
+      if (!net::decode_payload<net::play_waiting>(f))
+        r.error(c.name + ": malformed PLAY_WAITING");
+      return;
     case net::video_end::wire_type: {
       auto e = net::decode_payload<net::video_end>(f);
       if (!e)
@@ -137,7 +168,8 @@ result run_video(const options& o, const target& t) {
         return;
       v.done = true;
       v.end_reason = e->reason;
-      if (c.idx < m && e->reason != 0)
+      auto stopped = e->reason == static_cast<uint8_t>(net::end_reason::stopped);
+      if (c.idx < m && e->reason != 0 && !(o.seeks > 0 && stopped))
         r.error(c.name + ": playback ended: " + e->text);
       return;
     }
@@ -212,6 +244,32 @@ result run_video(const options& o, const target& t) {
   }
   r.figures["warmup_s"] = round2(now_s() - tw);
   r.figures["frames_per_viewer"] = info->frames;
+  // --seeks: positions spread over the file (golden-ratio steps, shifted
+  // per viewer), away from the last 5 s so each seek has media to play.
+  auto seek_or_stop = [&](sim_client& c, viewer& v, size_t i, double now) {
+    if (v.seeks_done == o.seeks) {
+      v.stopping = true;
+      c.core->send_frame(net::video_control{
+          v.stream_id, v.segment, static_cast<uint8_t>(net::video_op::stop),
+          0});
+      loop.flush(c);
+      return;
+    }
+    auto span = std::max<double>(0, double(info->duration_ms) - 5000);
+    auto f = std::fmod(0.618034 * double(++v.seeks_done) + 0.1 * double(i), 1);
+    auto ms = static_cast<int64_t>(f * span);
+    v.segment = static_cast<uint32_t>(v.seeks_done);
+    v.seg_start = net::frame_at_ms(info->fps_milli, ms);
+    v.seg_frames = 0;
+    v.highest = int64_t{v.seg_start} - 1;
+    v.t_first = -1;
+    v.t_seek = now;
+    v.seek_ready = false;
+    c.core->send_frame(net::video_control{
+        v.stream_id, v.segment,
+        static_cast<uint8_t>(net::video_op::seek_absolute), ms});
+    loop.flush(c);
+  };
   auto s0 = t.pid > 0 ? sample_proc(t.pid) : proc_sample{};
   auto b0 = self_cpu_s();
   auto t0 = now_s();
@@ -230,6 +288,9 @@ result run_video(const options& o, const target& t) {
     for (size_t i = 0; i < m; ++i) {
       auto& v = vs[i];
       done += v.done || cl[i]->closed;
+      if (o.seeks > 0 && !v.done && !v.stopping && v.seek_ready &&
+          now >= v.next_seek_at)
+        seek_or_stop(*cl[i], v, i, now);
       if (!v.done && v.frames_since_ack > 0 && now - v.t_last_ack >= 0.2) {
         ack(*cl[i], v, now);
         loop.flush(*cl[i]);
@@ -316,6 +377,21 @@ result run_video(const options& o, const target& t) {
   auto st = startup_ms;
   r.figures["startup_ms_p50"] = round2(percentile(st, 0.5));
   r.figures["startup_ms_p99"] = round2(percentile(st, 0.99));
+  if (o.seeks > 0) {
+    // With seeks the on-time and pacing figures describe segments, not one
+    // playback; these are the ones to read.
+    r.figures["seeks"] = seek_ready_ms.size();
+    r.figures["seek_first_frame_ms_p50"] =
+        round2(percentile(seek_first_ms, 0.5));
+    r.figures["seek_first_frame_ms_p99"] =
+        round2(percentile(seek_first_ms, 0.99));
+    r.figures["seek_playable_ms_p50"] = round2(percentile(seek_ready_ms, 0.5));
+    r.figures["seek_playable_ms_p99"] = round2(percentile(seek_ready_ms, 0.99));
+    r.figures["seek_playable_ms_max"] = round2(percentile(seek_ready_ms, 1.0));
+    if (seek_ready_ms.size() < m * o.seeks)
+      r.error(std::to_string(m * o.seeks - seek_ready_ms.size()) +
+              " seeks never became playable");
+  }
   nlohmann::ordered_json jm;
   for (auto& [h, nf] : mix)
     jm[std::to_string(h) + "p"] = nf;

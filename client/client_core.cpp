@@ -170,6 +170,10 @@ struct client_core::frame_handler {
     other();
   }
 
+  void operator()(const net::play_waiting&) {
+    other();
+  }
+
   void operator()(const net::video_end&) {
     other();
   }

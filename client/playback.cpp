@@ -1,5 +1,6 @@
 #include "client/playback.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -18,6 +19,22 @@ std::string describe(size_t number, const net::video_info& v) {
                 v.id.c_str(), heights.c_str(), v.duration_ms / 1000.0,
                 v.fps_milli / 1000.0);
   return buf;
+}
+
+// "preparing video_3 for streaming: 37% done, about 1 min 15 s left"
+std::string describe(const net::play_waiting& w) {
+  auto text = "preparing " + w.video + " for streaming: " +
+              std::to_string(std::min<uint16_t>(w.done_permille, 1000) / 10) +
+              "% done, ";
+  auto secs = (uint64_t{w.remaining_ms} + 999) / 1000;
+  if (w.remaining_ms == 0)
+    text += "time left not known yet";
+  else if (secs < 60)
+    text += "about " + std::to_string(secs) + " s left";
+  else
+    text += "about " + std::to_string(secs / 60) + " min " +
+            std::to_string(secs % 60) + " s left";
+  return text + " (s cancels)";
 }
 
 } // namespace
@@ -51,6 +68,7 @@ bool playback::play(client_core& core, const std::string& choice) {
   cfg.print = print_;
   player_ = std::make_unique<video_player>(cfg, player_clock::now());
   stream_id_ = 0;
+  waiting_id_ = 0;
   core.send_frame(net::play_request{id, policy_, 0});
   print_("playing " + id + (cfg.headless ? " (headless)" : "") +
          " - commands: p pause/resume, + / - seek 10 s, g SECONDS, s stop, "
@@ -82,6 +100,14 @@ bool playback::on_frame(client_core& core, const net::frame& f) {
     }
     return true;
   }
+  case net::play_waiting::wire_type: {
+    auto msg = net::decode_payload<net::play_waiting>(f);
+    if (msg && player_ && stream_id_ == 0) {
+      waiting_id_ = msg->stream_id;
+      print_(describe(*msg));
+    }
+    return true;
+  }
   case net::video_frame::wire_type: {
     auto msg = net::decode_payload<net::video_frame>(f);
     if (msg && player_ && msg->stream_id == stream_id_)
@@ -91,8 +117,12 @@ bool playback::on_frame(client_core& core, const net::frame& f) {
   case net::video_end::wire_type: {
     auto msg = net::decode_payload<net::video_end>(f);
     if (msg && player_ && stream_id_ == 0) {
-      // Ended before it started (e.g. a policy the video cannot serve).
-      print_("playback failed: " + msg->text);
+      // Ended before it started (e.g. a policy the video cannot serve, or
+      // stopped while the server prepared it).
+      auto stopped =
+          msg->reason == static_cast<uint8_t>(net::end_reason::stopped);
+      print_((stopped ? "playback stopped: " : "playback failed: ") +
+             msg->text);
       return cancel(), true;
     }
     if (msg && player_ && msg->stream_id == stream_id_)
@@ -109,6 +139,12 @@ bool playback::command(client_core& core, const std::string& line) {
   if (!player_)
     return false;
   auto now = player_clock::now();
+  if (stream_id_ == 0 && waiting_id_ != 0 && line == "s") {
+    // The server is still preparing the video: its PLAY can be cancelled.
+    core.send_frame(net::video_control{
+        waiting_id_, 0, static_cast<uint8_t>(net::video_op::stop), 0});
+    return true;
+  }
   if (line == "p")
     send(core, player_->on_key(player_key::toggle_pause, now));
   else if (line == "+")
@@ -153,6 +189,7 @@ void playback::cancel() {
     return;
   player_.reset();
   stream_id_ = 0;
+  waiting_id_ = 0;
   if (on_finished)
     on_finished();
 }

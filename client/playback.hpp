@@ -69,6 +69,8 @@ private:
   std::vector<net::video_info> videos_;
   std::unique_ptr<video_player> player_;
   uint32_t stream_id_ = 0;
+  /// The id a PLAY_WAITING named while the PLAY waits (for 's' to cancel).
+  uint32_t waiting_id_ = 0;
 };
 
 } // namespace client

@@ -36,7 +36,7 @@ using client_frames =
 /// decoder of its own, see net/video_messages.hpp).
 using server_frames =
     frame_set<welcome, error_frame, directory, deliver, pong, peer_keys,
-              video_list, play_started, video_end>;
+              video_list, play_started, play_waiting, video_end>;
 
 /// Decodes `f` as `T` and calls `handler(msg)` (a helper of dispatch).
 template <class T, class Handler>

@@ -18,7 +18,8 @@ namespace net {
 /// The protocol version carried in HELLO and WELCOME.
 /// 2: the directory lists names only (front-coded); keys come with KEYS.
 /// 3: video frames, acks and controls carry the seek segment.
-constexpr uint16_t protocol_version = 3;
+/// 4: PLAY_WAITING tells a client how long its PLAY waits for a cache build.
+constexpr uint16_t protocol_version = 4;
 
 /// Names the fields of a message struct once, in wire order: `fields()`
 /// (a tuple of references), equality, and the `inspect` overload that CAF's

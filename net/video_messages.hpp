@@ -129,6 +129,19 @@ struct video_end {
   CHATROOM_FIELDS(video_end, stream_id, reason, frames_sent, text)
 };
 
+/// S->C: a PLAY waits while the server prepares its video (builds the
+/// frame cache: every frame decoded and JPEG-encoded once); sent when the
+/// wait starts and then every `video-wait-notice-ms` until PLAY_STARTED or
+/// VIDEO_END. VIDEO_CONTROL stop with `stream_id` cancels the PLAY.
+struct play_waiting {
+  static constexpr uint8_t wire_type = 0x94;
+  uint32_t stream_id = 0;     ///< the id PLAY_STARTED will carry
+  std::string video;          ///< the video's id
+  uint16_t done_permille = 0; ///< how much of the preparation is done
+  uint32_t remaining_ms = 0;  ///< estimated time left; 0 = not known yet
+  CHATROOM_FIELDS(play_waiting, stream_id, video, done_permille, remaining_ms)
+};
+
 /// Appends a complete video_frame frame, byte-identical to
 /// `append_frame(out, video_frame{...})`, copying the JPEG only once.
 void append_video_frame(std::vector<char>& out, uint32_t stream_id,

@@ -181,6 +181,9 @@ CAF_TEST(each bad value names its option) {
   CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
                                "--max-frames-per-turn", "0"}),
                      "--max-frames-per-turn"));
+  CAF_CHECK(contains(error_of({"s", "--config", "/dev/null", "--videos", v,
+                               "--video-wait-notice-ms", "0"}),
+                     "--video-wait-notice-ms"));
   CAF_CHECK(contains(error_of({"s", "--config", d / "nope.ini"}), "--config"));
   std::ofstream{d / "bad.ini"} << "colour = blue\n";
   CAF_CHECK(contains(error_of({"s", "--config", d / "bad.ini"}), "colour"));

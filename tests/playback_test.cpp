@@ -273,6 +273,38 @@ CAF_TEST(stop sends stop and the end finishes the playback) {
   CAF_CHECK_EQUAL(finished, 1);
 }
 
+CAF_TEST(a play waiting for the server says so and s cancels it) {
+  list();
+  CAF_REQUIRE(pb.play(*core, "1"));
+  sent();
+  CAF_CHECK(from_server(net::play_waiting{4, "video_1", 370, 75000}));
+  CAF_CHECK(printed_line("preparing video_1 for streaming: 37% done, about 1 "
+                         "min 15 s left (s cancels)"));
+  CAF_CHECK(from_server(net::play_waiting{4, "video_1", 0, 0}));
+  CAF_CHECK(printed_line("0% done, time left not known yet"));
+  CAF_REQUIRE(pb.command(*core, "s"));
+  auto stop = sent_one<net::video_control>();
+  CAF_CHECK_EQUAL(stop.stream_id, 4u);
+  CAF_CHECK_EQUAL(stop.op, static_cast<uint8_t>(net::video_op::stop));
+  CAF_CHECK(pb.playing()); // until the server confirms
+  CAF_CHECK(from_server(
+      net::video_end{4, static_cast<uint8_t>(net::end_reason::stopped), 0,
+                     "stopped while the video was being prepared"}));
+  CAF_CHECK(!pb.playing());
+  CAF_CHECK_EQUAL(finished, 1);
+  CAF_CHECK(printed_line(
+      "playback stopped: stopped while the video was being prepared"));
+}
+
+CAF_TEST(a waiting notice after the start changes nothing) {
+  start(7);
+  sent();
+  CAF_CHECK(from_server(net::play_waiting{7, "video_1", 500, 1000}));
+  CAF_CHECK(!printed_line("preparing"));
+  CAF_REQUIRE(pb.command(*core, "s"));
+  CAF_CHECK_EQUAL(sent_one<net::video_control>().stream_id, 7u);
+}
+
 CAF_TEST(frames that are not about video are left to the caller) {
   CAF_CHECK(!from_server(net::pong{1}));
   CAF_CHECK(!from_server(net::deliver{"al", {1, 2, 3}}));

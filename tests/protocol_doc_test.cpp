@@ -177,16 +177,16 @@ std::map<std::string, checker> expected_examples() {
   auto k1 = fill(32, 0x11);
   auto k2 = fill(32, 0x22);
   bytes env{0xde, 0xad, 0xbe, 0xef};
-  m["HELLO{version=2, name=\"bob\", x25519_key=11\xC3\x97" "32, ed25519_key="
+  m["HELLO{version=4, name=\"bob\", x25519_key=11\xC3\x97" "32, ed25519_key="
     "22\xC3\x97" "32, proof=44\xC3\x97" "64}"] =
-      frame_is(hello{2, "bob", k1, k2, fill(64, 0x44)});
+      frame_is(hello{4, "bob", k1, k2, fill(64, 0x44)});
   m["SEND{id=1, to=\"bob\", envelope=de ad be ef}"] =
       frame_is(send_message{1, "bob", env});
   m["QUIT"] = frame_is(quit{});
   m["PING{nonce=1}"] = frame_is(ping{1});
   m["KEYS_REQUEST{names=[\"al\"]}"] = frame_is(keys_request{{"al"}});
-  m["WELCOME{version=2, name=\"bob\", max_frame_size=131072}"] =
-      frame_is(welcome{2, "bob", 131072});
+  m["WELCOME{version=4, name=\"bob\", max_frame_size=131072}"] =
+      frame_is(welcome{4, "bob", 131072});
   m["ERROR{code=8, ref=0, fatal=0, text=\"taken\"}"] = frame_is(error_frame{
       static_cast<uint8_t>(errc::name_taken), 0, false, "taken"});
   m["ERROR{code=21, ref=7, fatal=0, text=\"busy\"}"] = frame_is(error_frame{
@@ -237,11 +237,13 @@ std::map<std::string, checker> expected_examples() {
   m["VIDEO_END{stream_id=7, reason=0, frames_sent=250, text=\"\"}"] =
       frame_is(video_end{7, static_cast<uint8_t>(end_reason::finished), 250,
                          ""});
-  m["hello_transcript(version=2, name=\"bob\", x25519_key=11\xC3\x97"
+  m["PLAY_WAITING{stream_id=7, video=\"video_3\", done_permille=370, "
+    "remaining_ms=75000}"] = frame_is(play_waiting{7, "video_3", 370, 75000});
+  m["hello_transcript(version=4, name=\"bob\", x25519_key=11\xC3\x97"
     "32, ed25519_key=22\xC3\x97" "32, binding=33\xC3\x97" "32)"] =
       [](const std::string& label, const example& ex) {
         CAF_MESSAGE(label);
-        auto t = hello_transcript(2, "bob", fill(32, 0x11), fill(32, 0x22),
+        auto t = hello_transcript(4, "bob", fill(32, 0x11), fill(32, 0x22),
                                   fill(32, 0x33));
         CAF_CHECK_EQUAL(t.size(), 138u); // as section 5 says
         CAF_CHECK(t == ex.bytes);
@@ -271,6 +273,7 @@ std::map<std::string, uint8_t> frame_structs() {
       {"play_started", play_started::wire_type},
       {"video_frame", video_frame::wire_type},
       {"video_end", video_end::wire_type},
+      {"play_waiting", play_waiting::wire_type},
   };
 }
 

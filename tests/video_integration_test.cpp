@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "tests/integration.hpp"
+#include "videos/catalog.hpp"
 
 using namespace test_support;
 using namespace std::chrono;
@@ -76,6 +77,26 @@ void check_intact(const std::string& out, int frames) {
 
 } // namespace
 
+CAF_TEST(make-sample-videos --long writes a 1080p video_3 that long) {
+  temp_dir dir;
+  process gen{{binary("make-sample-videos"), "--out", dir / "videos",
+               "--source", "/nonexistent", "--seconds", "1", "--long", "2"}};
+  auto code = gen.wait_exit(seconds{120});
+  CAF_REQUIRE(code);
+  CAF_CHECK_EQUAL(*code, 0);
+  auto r = video::probe_rendition(dir / "videos/video_3_1080p.avi", 1080);
+  CAF_REQUIRE(r);
+  CAF_CHECK_EQUAL(r->frames, 50u); // 2 s at 25 fps
+  CAF_CHECK_EQUAL(r->fps_milli, 25000u);
+  CAF_CHECK_EQUAL(r->decoded_height, 1080u);
+  CAF_CHECK_EQUAL(r->width, 1920u);
+  process bad{{binary("make-sample-videos"), "--out", dir / "videos",
+               "--long", "0"}};
+  auto bad_code = bad.wait_exit(seconds{30});
+  CAF_REQUIRE(bad_code);
+  CAF_CHECK_EQUAL(*bad_code, 2);
+}
+
 CAF_TEST(thirds plays every frame once in order with exact switch points) {
   live_server srv{{"--videos", sample_videos()}};
   auto out = play(srv, "viewer", "thirds");
@@ -95,6 +116,42 @@ CAF_TEST(fixed rendition plays every frame once in order) {
   check_intact(out, 75);
   CAF_CHECK(out.find("rendition switches 0") != out.npos);
   CAF_CHECK(out.find("[video video_2] 720p") != out.npos);
+}
+
+CAF_TEST(a play during the cache build says how far it is and then plays) {
+  // No warm-up: the PLAY starts the build and waits for it.
+  live_server srv{{"--videos", sample_videos(), "--warm-cache=false",
+                   "--video-wait-notice-ms", "100"}};
+  auto out = play(srv, "viewer", "thirds");
+  CAF_CHECK(std::regex_search(
+      out, std::regex{"preparing video_2 for streaming: [0-9]+% done, "}));
+  CAF_CHECK(out.find("(s cancels)") != out.npos);
+  check_intact(out, 75);
+}
+
+CAF_TEST(a play waiting for the cache build can be stopped) {
+  live_server srv{{"--videos", long_sample(), "--warm-cache=false",
+                   "--video-wait-notice-ms", "100"}};
+  auto c = srv.client("viewer", {"--headless"});
+  CAF_REQUIRE(c->wait_for("joined as viewer"));
+  c->write("3\n");
+  CAF_REQUIRE(c->wait_for("video_2"));
+  c->write("video_2\n");
+  CAF_REQUIRE(c->wait_for("preparing video_2 for streaming"));
+  c->write("s\n");
+  auto stopped = c->wait_for(
+      "playback stopped: stopped while the video was being prepared");
+  CAF_REQUIRE(stopped);
+  // The session goes on, and the build it started serves the next PLAY.
+  c->write("3\n");
+  auto listed = c->wait_for("video_2", seconds{10}, *stopped);
+  CAF_REQUIRE(listed);
+  c->write("video_2\n");
+  CAF_REQUIRE(c->wait_for("frames shown of", seconds{60}, *listed));
+  c->write("4\n");
+  CAF_CHECK_EQUAL(c->wait_exit(), 0);
+  CAF_CHECK(c->output().find("ERROR") == std::string::npos);
+  CAF_CHECK(c->output().find("!!") == std::string::npos);
 }
 
 CAF_TEST(a join and a message during playback do not disturb the stream) {

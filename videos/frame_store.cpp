@@ -133,7 +133,7 @@ build_cache(const std::string& id, const rendition& r,
       const cv::Mat* out = &img;
       if (img.rows != int{r.height}) {
         auto w = std::max(2, static_cast<int>(std::lround(
-                                 img.cols * double{r.height} / img.rows / 2)) *
+                                 img.cols * static_cast<double>(r.height) / img.rows / 2)) *
                                  2);
         cv::resize(img, scaled, cv::Size{w, int{r.height}}, 0, 0,
                    img.rows > int{r.height} ? cv::INTER_AREA
@@ -154,6 +154,8 @@ build_cache(const std::string& id, const rendition& r,
       data.write(reinterpret_cast<const char*>(buf.data()),
                  static_cast<std::streamsize>(buf.size()));
       offsets.push_back(offsets.back() + buf.size());
+      if (opts.on_frame)
+        opts.on_frame(static_cast<uint32_t>(offsets.size() - 1));
       auto pct = (offsets.size() - 1) * 100 / expected;
       if (log && pct >= next_report && pct < 100) {
         log("building frame cache " + name + ": " + std::to_string(pct) + "%");

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,6 +32,9 @@ public:
     /// Once true, a build stops at the next frame: errc::shutdown, no
     /// cache left behind (the server's stop must not wait for an encode).
     std::shared_ptr<const std::atomic<bool>> stop;
+    /// Called after each frame a build encodes, with the frames so far
+    /// (progress for whoever waits); on the building thread.
+    std::function<void(uint32_t)> on_frame;
   };
 
   /// Opens the cache of rendition `r` of video `id` in `cache_dir`, building
