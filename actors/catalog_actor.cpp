@@ -166,6 +166,7 @@ catalog_worker(catalog_worker_actor::pointer, catalog_settings cfg) {
           -> caf::result<video::video_source_ptr> {
         std::vector<video::frame_store_ptr> stores;
         std::string why;
+        progress->begin();
         auto next_log =
             video::build_progress::clock::now() + cfg.progress_log_interval;
         for (size_t i = 0; i < e->renditions.size(); ++i) {

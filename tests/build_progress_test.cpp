@@ -29,8 +29,9 @@ video::video_entry two_renditions() {
 } // namespace
 
 CAF_TEST(progress counts pixels not frames) {
-  auto t0 = build_progress::clock::time_point{};
-  build_progress p{two_renditions(), t0};
+  auto t0 = build_progress::clock::time_point{} + 1h;
+  build_progress p{two_renditions()};
+  p.begin(t0);
   CAF_CHECK_EQUAL(p.done_permille(), 0u);
   CAF_CHECK(!p.remaining(t0 + 10s)); // nothing done: no estimate
   p.advance(0, 100); // all of 240p: 1 / 21.3 of the work
@@ -43,8 +44,9 @@ CAF_TEST(progress counts pixels not frames) {
 }
 
 CAF_TEST(the estimate is the speed so far applied to what is left) {
-  auto t0 = build_progress::clock::time_point{};
-  build_progress p{two_renditions(), t0};
+  auto t0 = build_progress::clock::time_point{} + 1h;
+  build_progress p{two_renditions()};
+  p.begin(t0);
   p.advance(0, 100);
   p.advance(1, 25);
   // 28.5 % of the work in 10 s: 25.1 s left
@@ -55,8 +57,9 @@ CAF_TEST(the estimate is the speed so far applied to what is left) {
 }
 
 CAF_TEST(no estimate before one percent or one second) {
-  auto t0 = build_progress::clock::time_point{};
-  build_progress p{two_renditions(), t0};
+  auto t0 = build_progress::clock::time_point{} + 1h;
+  build_progress p{two_renditions()};
+  p.begin(t0);
   p.advance(0, 10); // 0.46 %
   CAF_CHECK(!p.remaining(t0 + 500ms));
   CAF_CHECK(p.remaining(t0 + 1s));
@@ -65,8 +68,9 @@ CAF_TEST(no estimate before one percent or one second) {
 }
 
 CAF_TEST(renditions cached already count as done but not as speed) {
-  auto t0 = build_progress::clock::time_point{};
-  build_progress p{two_renditions(), t0};
+  auto t0 = build_progress::clock::time_point{} + 1h;
+  build_progress p{two_renditions()};
+  p.begin(t0);
   p.skip(1); // 1080p was on disk
   CAF_CHECK_EQUAL(p.done_permille(), 953u);
   CAF_CHECK(!p.remaining(t0 + 10s)); // no frame built yet
@@ -76,9 +80,23 @@ CAF_TEST(renditions cached already count as done but not as speed) {
   CAF_CHECK_EQUAL(left->count(), 2000);
 }
 
+CAF_TEST(the clock starts when the build begins not when it is queued) {
+  auto t0 = build_progress::clock::time_point{} + 1h;
+  build_progress p{two_renditions()};
+  p.advance(0, 100);
+  CAF_CHECK(!p.remaining(t0)); // queued behind another build: no estimate
+  p.begin(t0 + 60s);
+  // 4.7 % in the 10 s since it began, not in 70 s
+  auto left = p.remaining(t0 + 70s);
+  CAF_REQUIRE(left);
+  CAF_CHECK_GREATER_OR_EQUAL(left->count(), 202000);
+  CAF_CHECK_LESS_OR_EQUAL(left->count(), 203000);
+}
+
 CAF_TEST(more frames than the probe counted do not pass 100 percent) {
-  auto t0 = build_progress::clock::time_point{};
-  build_progress p{two_renditions(), t0};
+  auto t0 = build_progress::clock::time_point{} + 1h;
+  build_progress p{two_renditions()};
+  p.begin(t0);
   p.advance(0, 500);
   p.advance(1, 500);
   CAF_CHECK_EQUAL(p.done_permille(), 1000u);

@@ -4,10 +4,9 @@
 
 namespace video {
 
-build_progress::build_progress(const video_entry& e, clock::time_point start)
+build_progress::build_progress(const video_entry& e)
     : parts_(std::make_unique<part[]>(e.renditions.size())),
-      count_(e.renditions.size()),
-      start_(start) {
+      count_(e.renditions.size()) {
   for (size_t i = 0; i < count_; ++i) {
     auto& r = e.renditions[i];
     auto src = uint64_t{r.width} * r.decoded_height;
@@ -18,6 +17,12 @@ build_progress::build_progress(const video_entry& e, clock::time_point start)
     parts_[i].weight = std::max<uint64_t>(src + out, 1);
     total_ += parts_[i].frames * parts_[i].weight;
   }
+}
+
+void build_progress::begin(clock::time_point now) {
+  // 0 means "not begun": a clock at its epoch counts as one tick later.
+  start_.store(std::max<clock::rep>(now.time_since_epoch().count(), 1),
+               std::memory_order_relaxed);
 }
 
 void build_progress::advance(size_t r, uint32_t frames) {
@@ -59,9 +64,13 @@ build_progress::remaining(clock::time_point now) const {
   using namespace std::chrono;
   auto built = done_units(true);
   auto left = total_ - std::min(total_, done_units(false));
-  auto elapsed = duration_cast<milliseconds>(now - start_);
   if (left == 0)
     return milliseconds{0};
+  auto start = start_.load(std::memory_order_relaxed);
+  if (start == 0)
+    return std::nullopt;
+  auto elapsed = duration_cast<milliseconds>(
+      now - clock::time_point{clock::duration{start}});
   if (built == 0 || (built * 100 < total_ && elapsed < seconds{1}))
     return std::nullopt;
   // Speed so far, in units per ms: the renditions that had a cache on disk

@@ -19,11 +19,13 @@ class build_progress {
 public:
   using clock = std::chrono::steady_clock;
 
-  /// The build of `e`'s renditions, starting at `start`. A frame's cost is
-  /// taken as the pixels decoded plus the pixels encoded: a 1080p frame
-  /// counts about 20 times a 240p one.
-  explicit build_progress(const video_entry& e,
-                          clock::time_point start = clock::now());
+  /// The build of `e`'s renditions. A frame's cost is taken as the pixels
+  /// decoded plus the pixels encoded: a 1080p frame counts about 20 times a
+  /// 240p one.
+  explicit build_progress(const video_entry& e);
+
+  /// The worker: the build starts now (it may have queued behind another).
+  void begin(clock::time_point now = clock::now());
 
   /// The worker: rendition `r` has `frames` frames encoded so far.
   void advance(size_t r, uint32_t frames);
@@ -36,7 +38,7 @@ public:
   uint16_t done_permille() const;
 
   /// Time left at `now`, from the speed so far; nullopt until the build
-  /// has done 1 % of its work or run for 1 s (with some work done).
+  /// has begun and done 1 % of its work or run for 1 s (with some done).
   std::optional<std::chrono::milliseconds>
   remaining(clock::time_point now = clock::now()) const;
 
@@ -53,7 +55,8 @@ private:
   std::unique_ptr<part[]> parts_;
   size_t count_ = 0;
   uint64_t total_ = 0;
-  clock::time_point start_;
+  /// When the build began, in clock ticks since the epoch; 0 = not yet.
+  std::atomic<clock::rep> start_{0};
 };
 
 } // namespace video

@@ -57,7 +57,7 @@ net::result<rendition> probe_rendition(const std::string& path, uint16_t height,
   r.fps_milli = static_cast<uint32_t>(std::lround(fps * 1000.0));
   auto est = cap.get(cv::CAP_PROP_FRAME_COUNT);
   r.header_frames = est > 0 && est < 1e9 ? static_cast<uint32_t>(est) : 0;
-  // The header count is an estimate that can lie either way; decode through
+  // The header count is an estimate that can lie either way; read through
   // the file, bounded by a multiple of the estimate and by wall time.
   uint64_t limit = r.header_frames > 0
                        ? uint64_t{r.header_frames} * 4 + opts.slack_frames
@@ -70,7 +70,18 @@ net::result<rendition> probe_rendition(const std::string& path, uint16_t height,
     r.width = static_cast<uint32_t>(first.cols);
     r.decoded_height = static_cast<uint32_t>(first.rows);
     uint64_t n = 1;
-    while (n < limit && cap.grab()) {
+    // Counting the video stream's packets needs no decode (raw mode: a
+    // 10-minute 1080p file in about a second instead of 33 s). One packet
+    // is one frame in the containers we serve; a packet that will not
+    // decode is found by the cache build, whose count is authoritative.
+    // Without raw mode, the decoding capture counts on.
+    cv::VideoCapture packets;
+    packets.open(path, cv::CAP_FFMPEG);
+    auto* counter = &cap;
+    if (packets.isOpened() && packets.set(cv::CAP_PROP_FORMAT, -1) &&
+        packets.grab()) // the packet of `first`
+      counter = &packets;
+    while (n < limit && counter->grab()) {
       ++n;
       if ((n & 31) == 0 && opts.stop && opts.stop->load())
         return net::make_error(net::errc::shutdown,
@@ -91,7 +102,7 @@ net::result<rendition> probe_rendition(const std::string& path, uint16_t height,
   }
   if (log && r.header_frames != 0 && r.header_frames != r.frames)
     log("note: " + path + ": header claims " + std::to_string(r.header_frames) +
-        " frames, " + std::to_string(r.frames) + " decode");
+        " frames, the file has " + std::to_string(r.frames));
   return r;
 }
 

@@ -40,7 +40,9 @@ struct rendition {
   uint32_t width = 0;  ///< decoded dimensions
   uint32_t decoded_height = 0;
   uint32_t fps_milli = 0;     ///< sane rate (1..120 fps, else 25)
-  uint32_t frames = 0;        ///< frames that actually decode
+  /// Frames in the file: its video packets, counted without decoding (the
+  /// cache build decodes them; its count is what a playback serves).
+  uint32_t frames = 0;
   uint32_t header_frames = 0; ///< what the container claims
 };
 
@@ -59,7 +61,8 @@ struct probe_options {
   double fps_tolerance = 0.05;
 };
 
-/// Opens and decodes through `path`: real frame count, fps, dimensions.
+/// Opens `path`, decodes its first frame (dimensions) and counts its
+/// frames (real count, not the header's), with a sane fps.
 /// Errors: unopenable file, no decodable frame.
 [[nodiscard]] net::result<rendition>
 probe_rendition(const std::string& path, uint16_t height,
