@@ -176,6 +176,23 @@ CAF_TEST(a flood of pause and resume) {
                            net::video_control{id, 0, resume, 0})));
 }
 
+CAF_TEST(a flood of seeks each starting a new segment) {
+  // Every seek is a new segment (so none is ignored as late): each resets
+  // the pacer, which refills the client's buffer at once.
+  start();
+  raw_client x{srv->port};
+  x.join("mallory");
+  auto id = play(x);
+  std::vector<char> seeks;
+  for (uint32_t segment = 1; seeks.size() < 65536; ++segment)
+    net::append_frame(
+        seeks, net::video_control{
+                   id, segment,
+                   static_cast<uint8_t>(net::video_op::seek_absolute),
+                   int64_t{segment} * 1237 % 9000});
+  check(run(x, seeks));
+}
+
 CAF_TEST(a flood of video list requests) {
   start();
   raw_client x{srv->port};
