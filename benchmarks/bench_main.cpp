@@ -217,6 +217,9 @@ int main(int argc, char** argv) {
      "video: seeks per viewer, to positions spread over the file; reports "
      "how long until the first frame and until --startup-ms of media "
      "arrived (then stops)")
+    ("seek-every", po::value(&o.seek_every)->default_value(o.seek_every),
+     "video: seconds of playback between one seek becoming playable and "
+     "the next (pacing after a seek: more than --steady-after-ms)")
     ("seconds", po::value(&rc.sample_seconds)->default_value(10),
      "video: length of the sample videos the bench generates")
     ("sample-fps", po::value(&rc.sample_fps)->default_value(25),

@@ -39,8 +39,10 @@ struct options {
   /// server fills the buffer target first, as fast as it can)
   double steady_after_ms = 3000;
   /// video: seeks per viewer (0 = play through); each lands at a spread-out
-  /// position, the next follows 1 s after the last one became playable.
+  /// position, the next follows `seek_every` s after the last one became
+  /// playable.
   size_t seeks = 0;
+  double seek_every = 1;
   double progress = 5;      ///< progress line period (s)
   bool quiet = false;       ///< no progress lines (smoke)
 };

@@ -36,7 +36,12 @@ struct viewer {
   uint64_t bytes_since_ack = 0, frames_since_ack = 0;
   double t_last_ack = 0;
   std::map<uint16_t, uint64_t> heights;
-  std::vector<std::pair<uint32_t, double>> arrivals; ///< (index, time)
+  struct arrival {
+    uint32_t segment;
+    uint32_t since_start; ///< index - the segment's first index
+    double at;
+  };
+  std::vector<arrival> arrivals;
   std::vector<net::video_info> list; ///< warm-up viewer only
   bool have_list = false;
   // --seeks: the segment being received and where it started
@@ -141,14 +146,14 @@ result run_video(const options& o, const target& t) {
       if (now <= deadline)
         ++v.on_time;
       v.highest = std::max<int64_t>(v.highest, vf->index);
-      v.arrivals.emplace_back(vf->index, now);
+      v.arrivals.push_back({v.segment, vf->index - v.seg_start, now});
       ++v.received;
       ++v.heights[vf->height];
       if (o.seeks > 0 && !v.seek_ready && ++v.seg_frames >= ready_frames(v)) {
         v.seek_ready = true;
         if (v.t_seek >= 0)
           seek_ready_ms.push_back((now - v.t_seek) * 1000);
-        v.next_seek_at = now + 1;
+        v.next_seek_at = now + o.seek_every;
       }
       v.bytes_since_ack += f.payload.size();
       if (++v.frames_since_ack >= 5)
@@ -324,9 +329,10 @@ result run_video(const options& o, const target& t) {
       mix[h] += nf;
   }
   // Pacing: in steady state frame i should arrive at anchor + i / fps. Per
-  // viewer the anchor is the median of (arrival - i / fps) over its steady
-  // frames; a frame's deviation is its distance from it. Frames sent in
-  // pairs show as gaps near 0 and twice the interval.
+  // viewer and segment (a seek starts a new one, whose frames count from
+  // its first index) the anchor is the median of (arrival - i / fps) over
+  // its steady frames; a frame's deviation is its distance from it. Frames
+  // sent in pairs show as gaps near 0 and twice the interval.
   // The pacer may also skip a slot on purpose (a client that reports more
   // than target + band buffered): a gap of 1.5 intervals or more is counted
   // as a skip; every shorter gap's distance from one interval is the frame's
@@ -335,29 +341,35 @@ result run_video(const options& o, const target& t) {
   uint64_t skips = 0;
   for (size_t i = 0; i < m; ++i) {
     auto& v = vs[i];
-    std::vector<double> offsets;
-    double prev = -1;
     auto interval_ms = 1000 / v.fps;
-    for (auto& [index, at] : v.arrivals) {
-      if (index / v.fps * 1000 < o.steady_after_ms)
-        continue;
-      offsets.push_back(at - index / v.fps);
-      if (prev >= 0) {
-        auto gap = (at - prev) * 1000;
-        gap_ms.push_back(gap);
-        if (gap >= 1.5 * interval_ms)
-          ++skips;
-        else
-          slot_dev_ms.push_back(std::abs(gap - interval_ms));
+    for (size_t b = 0; b < v.arrivals.size();) {
+      auto segment = v.arrivals[b].segment;
+      std::vector<double> offsets;
+      double prev = -1;
+      size_t e = b;
+      for (; e < v.arrivals.size() && v.arrivals[e].segment == segment; ++e) {
+        auto& a = v.arrivals[e];
+        if (a.since_start / v.fps * 1000 < o.steady_after_ms)
+          continue;
+        offsets.push_back(a.at - a.since_start / v.fps);
+        if (prev >= 0) {
+          auto gap = (a.at - prev) * 1000;
+          gap_ms.push_back(gap);
+          if (gap >= 1.5 * interval_ms)
+            ++skips;
+          else
+            slot_dev_ms.push_back(std::abs(gap - interval_ms));
+        }
+        prev = a.at;
       }
-      prev = at;
+      b = e;
+      if (offsets.empty())
+        continue;
+      auto sorted = offsets;
+      auto anchor = percentile(sorted, 0.5);
+      for (auto x : offsets)
+        dev_ms.push_back(std::abs(x - anchor) * 1000);
     }
-    if (offsets.empty())
-      continue;
-    auto sorted = offsets;
-    auto anchor = percentile(sorted, 0.5);
-    for (auto x : offsets)
-      dev_ms.push_back(std::abs(x - anchor) * 1000);
   }
   r.figures["pacing_frames"] = dev_ms.size();
   r.figures["pacing_dev_ms_p50"] = round2(percentile(dev_ms, 0.5));
@@ -378,8 +390,8 @@ result run_video(const options& o, const target& t) {
   r.figures["startup_ms_p50"] = round2(percentile(st, 0.5));
   r.figures["startup_ms_p99"] = round2(percentile(st, 0.99));
   if (o.seeks > 0) {
-    // With seeks the on-time and pacing figures describe segments, not one
-    // playback; these are the ones to read.
+    // With seeks the on-time figures describe segments, not one playback;
+    // pacing is judged per segment (after its first --steady-after-ms).
     r.figures["seeks"] = seek_ready_ms.size();
     r.figures["seek_first_frame_ms_p50"] =
         round2(percentile(seek_first_ms, 0.5));
