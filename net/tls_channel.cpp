@@ -13,6 +13,15 @@ namespace net {
 
 namespace {
 
+// SSL_get_error needs an empty error queue before each I/O call. Clearing
+// it costs ~900 instructions (16 slots reset), 6 % of a relayed message;
+// it is almost always empty already (errors are taken when they occur),
+// and looking costs a few.
+void ensure_no_openssl_errors() {
+  if (ERR_peek_error() != 0)
+    ERR_clear_error();
+}
+
 // Plaintext is encrypted in record-sized pieces.
 constexpr size_t max_plain_chunk = 16384;
 
@@ -277,7 +286,7 @@ struct tls_channel::impl {
       return;
     char buf[max_plain_chunk];
     for (;;) {
-      ERR_clear_error();
+      ensure_no_openssl_errors();
       auto ret = SSL_read(ssl.get(), buf, sizeof(buf));
       if (ret > 0) {
         plain_in.insert(plain_in.end(), buf, buf + ret);
@@ -298,7 +307,7 @@ struct tls_channel::impl {
   bool encrypt(const char* data, size_t n) {
     while (n > 0 && !failed()) {
       auto chunk = std::min(n, max_plain_chunk);
-      ERR_clear_error();
+      ensure_no_openssl_errors();
       auto ret = SSL_write(ssl.get(), data, static_cast<int>(chunk));
       if (ret <= 0) {
         fail_from_ssl(ret, "write");
