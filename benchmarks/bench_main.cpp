@@ -217,6 +217,11 @@ int main(int argc, char** argv) {
      "video: seeks per viewer, to positions spread over the file; reports "
      "how long until the first frame and until --startup-ms of media "
      "arrived (then stops)")
+    ("pauses", po::value(&o.pauses)->default_value(o.pauses),
+     "video: pauses per viewer (before the seeks), each --pause-ms long and "
+     "--seek-every s after the last; pacing after a resume counts from it")
+    ("pause-ms", po::value(&o.pause_ms)->default_value(o.pause_ms),
+     "video: length of each pause")
     ("seek-every", po::value(&o.seek_every)->default_value(o.seek_every),
      "video: seconds of playback between one seek becoming playable and "
      "the next (pacing after a seek: more than --steady-after-ms)")

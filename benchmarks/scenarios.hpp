@@ -43,6 +43,9 @@ struct options {
   /// playable.
   size_t seeks = 0;
   double seek_every = 1;
+  /// video: pauses per viewer before any seek, each `pause_ms` long.
+  size_t pauses = 0;
+  double pause_ms = 1000;
   double progress = 5;      ///< progress line period (s)
   bool quiet = false;       ///< no progress lines (smoke)
 };

@@ -36,9 +36,11 @@ struct viewer {
   uint64_t bytes_since_ack = 0, frames_since_ack = 0;
   double t_last_ack = 0;
   std::map<uint16_t, uint64_t> heights;
+  /// A run of frames paced from one anchor: from PLAY, a seek or a resume.
   struct arrival {
-    uint32_t segment;
-    uint32_t since_start; ///< index - the segment's first index
+    uint32_t run;
+    uint32_t since_start; ///< index - the run's first index
+    bool after_fill;      ///< the run began by filling the buffer
     double at;
   };
   std::vector<arrival> arrivals;
@@ -50,8 +52,14 @@ struct viewer {
   uint64_t seg_frames = 0;
   double t_seek = -1;       ///< when the pending seek was sent
   bool seek_ready = false;  ///< the current segment is playable
-  double next_seek_at = -1; ///< when to seek next
+  double next_seek_at = -1; ///< when to seek (or pause) next
   size_t seeks_done = 0;
+  // --pauses: the playout clock stops while paused
+  uint32_t run = 0, run_start = 0;
+  bool run_after_fill = true;
+  double paused_at = -1;
+  double paused_s = 0; ///< total time paused
+  size_t pauses_done = 0;
 };
 
 } // namespace
@@ -72,6 +80,8 @@ result run_video(const options& o, const target& t) {
   std::vector<viewer> vs(m + 1); // the last one warms the frame cache
   std::vector<double> startup_ms;
   std::vector<double> seek_first_ms, seek_ready_ms; // --seeks
+  // Seeks and pauses are actions; a viewer that has any stops after them.
+  bool actions = o.seeks > 0 || o.pauses > 0;
   // Media that makes a segment playable: what the player buffers first.
   auto ready_frames = [&](const viewer& v) {
     return std::max<uint64_t>(1, static_cast<uint64_t>(std::ceil(
@@ -86,7 +96,9 @@ result run_video(const options& o, const target& t) {
         (v.frames_total > 0 && v.highest + 1 >= int64_t{v.frames_total}))
       return;
     // The playout clock starts startup_ms after a segment's first frame.
-    auto played_ms = std::max(0.0, (now - v.t_first) * 1000 - o.startup_ms);
+    auto clock = v.paused_at >= 0 ? v.paused_at : now;
+    auto played_ms = std::max(
+        0.0, (clock - v.t_first - v.paused_s) * 1000 - o.startup_ms);
     auto buffered_ms = std::max(
         0.0, (v.highest + 1 - v.seg_start) / v.fps * 1000 - played_ms);
     auto dt = now - v.t_last_ack;
@@ -146,10 +158,11 @@ result run_video(const options& o, const target& t) {
       if (now <= deadline)
         ++v.on_time;
       v.highest = std::max<int64_t>(v.highest, vf->index);
-      v.arrivals.push_back({v.segment, vf->index - v.seg_start, now});
+      v.arrivals.push_back(
+          {v.run, vf->index - v.run_start, v.run_after_fill, now});
       ++v.received;
       ++v.heights[vf->height];
-      if (o.seeks > 0 && !v.seek_ready && ++v.seg_frames >= ready_frames(v)) {
+      if (actions && !v.seek_ready && ++v.seg_frames >= ready_frames(v)) {
         v.seek_ready = true;
         if (v.t_seek >= 0)
           seek_ready_ms.push_back((now - v.t_seek) * 1000);
@@ -174,7 +187,7 @@ result run_video(const options& o, const target& t) {
       v.done = true;
       v.end_reason = e->reason;
       auto stopped = e->reason == static_cast<uint8_t>(net::end_reason::stopped);
-      if (c.idx < m && e->reason != 0 && !(o.seeks > 0 && stopped))
+      if (c.idx < m && e->reason != 0 && !(actions && stopped))
         r.error(c.name + ": playback ended: " + e->text);
       return;
     }
@@ -251,13 +264,37 @@ result run_video(const options& o, const target& t) {
   r.figures["frames_per_viewer"] = info->frames;
   // --seeks: positions spread over the file (golden-ratio steps, shifted
   // per viewer), away from the last 5 s so each seek has media to play.
-  auto seek_or_stop = [&](sim_client& c, viewer& v, size_t i, double now) {
+  auto control = [&](sim_client& c, viewer& v, net::video_op op) {
+    c.core->send_frame(
+        net::video_control{v.stream_id, v.segment, static_cast<uint8_t>(op), 0});
+    loop.flush(c);
+  };
+  // --pauses first (each --pause-ms long; frames after a resume are paced
+  // from a new anchor), then --seeks, then stop.
+  auto next_action = [&](sim_client& c, viewer& v, size_t i, double now) {
+    if (v.paused_at >= 0) {
+      if (now < v.paused_at + o.pause_ms / 1000)
+        return;
+      control(c, v, net::video_op::resume);
+      v.paused_s += now - v.paused_at;
+      v.paused_at = -1;
+      ++v.run;
+      v.run_start = static_cast<uint32_t>(v.highest + 1);
+      v.run_after_fill = false;
+      v.next_seek_at = now + o.seek_every;
+      return;
+    }
+    if (now < v.next_seek_at)
+      return;
+    if (v.pauses_done < o.pauses) {
+      ++v.pauses_done;
+      control(c, v, net::video_op::pause);
+      v.paused_at = now;
+      return;
+    }
     if (v.seeks_done == o.seeks) {
       v.stopping = true;
-      c.core->send_frame(net::video_control{
-          v.stream_id, v.segment, static_cast<uint8_t>(net::video_op::stop),
-          0});
-      loop.flush(c);
+      control(c, v, net::video_op::stop);
       return;
     }
     auto span = std::max<double>(0, double(info->duration_ms) - 5000);
@@ -265,6 +302,10 @@ result run_video(const options& o, const target& t) {
     auto ms = static_cast<int64_t>(f * span);
     v.segment = static_cast<uint32_t>(v.seeks_done);
     v.seg_start = net::frame_at_ms(info->fps_milli, ms);
+    ++v.run;
+    v.run_start = v.seg_start;
+    v.run_after_fill = true;
+    v.paused_s = 0;
     v.seg_frames = 0;
     v.highest = int64_t{v.seg_start} - 1;
     v.t_first = -1;
@@ -293,9 +334,8 @@ result run_video(const options& o, const target& t) {
     for (size_t i = 0; i < m; ++i) {
       auto& v = vs[i];
       done += v.done || cl[i]->closed;
-      if (o.seeks > 0 && !v.done && !v.stopping && v.seek_ready &&
-          now >= v.next_seek_at)
-        seek_or_stop(*cl[i], v, i, now);
+      if (actions && !v.done && !v.stopping && v.seek_ready)
+        next_action(*cl[i], v, i, now);
       if (!v.done && v.frames_since_ack > 0 && now - v.t_last_ack >= 0.2) {
         ack(*cl[i], v, now);
         loop.flush(*cl[i]);
@@ -329,10 +369,12 @@ result run_video(const options& o, const target& t) {
       mix[h] += nf;
   }
   // Pacing: in steady state frame i should arrive at anchor + i / fps. Per
-  // viewer and segment (a seek starts a new one, whose frames count from
-  // its first index) the anchor is the median of (arrival - i / fps) over
-  // its steady frames; a frame's deviation is its distance from it. Frames
-  // sent in pairs show as gaps near 0 and twice the interval.
+  // viewer and run (PLAY, a seek and a resume each start one, whose frames
+  // count from its first index) the anchor is the median of (arrival -
+  // i / fps) over its steady frames (past --steady-after-ms of a run that
+  // began by filling the buffer; all of a run after a resume); a frame's
+  // deviation is its distance from it. Frames sent in pairs show as gaps
+  // near 0 and twice the interval.
   // The pacer may also skip a slot on purpose (a client that reports more
   // than target + band buffered): a gap of 1.5 intervals or more is counted
   // as a skip; every shorter gap's distance from one interval is the frame's
@@ -343,13 +385,13 @@ result run_video(const options& o, const target& t) {
     auto& v = vs[i];
     auto interval_ms = 1000 / v.fps;
     for (size_t b = 0; b < v.arrivals.size();) {
-      auto segment = v.arrivals[b].segment;
+      auto run = v.arrivals[b].run;
       std::vector<double> offsets;
       double prev = -1;
       size_t e = b;
-      for (; e < v.arrivals.size() && v.arrivals[e].segment == segment; ++e) {
+      for (; e < v.arrivals.size() && v.arrivals[e].run == run; ++e) {
         auto& a = v.arrivals[e];
-        if (a.since_start / v.fps * 1000 < o.steady_after_ms)
+        if (a.after_fill && a.since_start / v.fps * 1000 < o.steady_after_ms)
           continue;
         offsets.push_back(a.at - a.since_start / v.fps);
         if (prev >= 0) {
