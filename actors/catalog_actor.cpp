@@ -80,30 +80,24 @@ std::string known_ids(const video::catalog& c) {
   return s.empty() ? "none" : s;
 }
 
-// Tells one waiting viewer how far its video's build is.
-void notify(self_ptr self, const std::string& id, const pending_build& b,
-            const waiting_viewer& v) {
-  auto sink = caf::actor_cast<play_waiting_sink>(v.session);
-  if (!sink)
-    return;
-  auto left = b.progress->remaining();
-  self->send(sink,
-             net::play_waiting{v.stream_id, id, b.progress->done_permille(),
-                               left ? static_cast<uint32_t>(std::clamp<int64_t>(
-                                          left->count(), 1, UINT32_MAX))
-                                    : 0u});
-}
-
-void arm_notices(self_ptr self) {
+// How far the build that `request` waits for is (video "" for none).
+net::play_waiting waiting_for(self_ptr self, const std::string& request) {
   auto& st = self->state;
-  if (st.notice_armed)
-    return;
-  st.notice_armed = true;
-  self->delayed_send(self, st.cfg.wait_notice_interval, caf::tick_atom::value);
+  auto entry = st.current ? st.current->find(request) : nullptr;
+  if (!entry)
+    return {};
+  auto i = st.building.find(entry->id);
+  if (i == st.building.end())
+    return {};
+  auto& p = *i->second.progress;
+  auto left = p.remaining();
+  return {0, entry->id, p.done_permille(),
+          left ? static_cast<uint32_t>(
+                     std::clamp<int64_t>(left->count(), 1, UINT32_MAX))
+               : 0u};
 }
 
-void resolve(self_ptr self, const std::string& request, source_promise rp,
-             waiting_viewer viewer) {
+void resolve(self_ptr self, const std::string& request, source_promise rp) {
   auto& st = self->state;
   auto entry = st.current->find(request);
   if (auto u = entry ? nullptr : st.current->find_unavailable(request)) {
@@ -145,11 +139,6 @@ void resolve(self_ptr self, const std::string& request, source_promise rp,
     self->request(st.worker, caf::infinite, build_atom::value, ptr, b.progress)
         .then([=](video::video_source_ptr& src) { done(std::move(src)); },
               [=](caf::error& err) { done(std::move(err)); });
-  }
-  if (viewer.stream_id != 0) {
-    b.viewers.push_back(viewer);
-    notify(self, id, b, viewer);
-    arm_notices(self);
   }
 }
 
@@ -224,7 +213,7 @@ catalog_service(catalog_actor::stateful_pointer<catalog_state> self,
     // PLAY arriving meanwhile joins the same build.
     for (auto& v : self->state.current->videos)
       self->request(caf::actor_cast<catalog_actor>(self), caf::infinite,
-                    net::play_request{v.id, "", 0}, uint32_t{0})
+                    net::play_request{v.id, "", 0})
           .then([](video::video_source_ptr&) {}, [](caf::error&) {});
   });
   return {
@@ -237,32 +226,26 @@ catalog_service(catalog_actor::stateful_pointer<catalog_state> self,
             [=]() mutable { rp.deliver(self->state.current->list()); });
         return rp;
       },
-      [=](net::play_request& req,
-          uint32_t stream_id) -> caf::result<video::video_source_ptr> {
+      [=](net::play_request& req) -> caf::result<video::video_source_ptr> {
         auto& st = self->state;
-        // Before the promise: making it takes the sender out of the message.
-        waiting_viewer viewer{
-            caf::actor_cast<caf::actor_addr>(self->current_sender()),
-            stream_id};
         auto rp = self->make_response_promise<video::video_source_ptr>();
         if (st.current)
-          resolve(self, req.video, rp, viewer);
+          resolve(self, req.video, rp);
         else
-          st.after_scan.push_back(
-              [=]() { resolve(self, req.video, rp, viewer); });
+          st.after_scan.push_back([=]() { resolve(self, req.video, rp); });
         return rp;
       },
-      [=](caf::tick_atom) {
+      [=](caf::get_atom,
+          net::play_request& req) -> caf::result<net::play_waiting> {
         auto& st = self->state;
-        st.notice_armed = false;
-        bool any = false;
-        for (auto& [id, b] : st.building)
-          for (auto& v : b.viewers) {
-            notify(self, id, b, v);
-            any = true;
-          }
-        if (any)
-          arm_notices(self);
+        if (st.current)
+          return waiting_for(self, req.video);
+        // A PLAY sent before this waits for the scan too, and starts its
+        // build right after it: answer then.
+        auto rp = self->make_response_promise<net::play_waiting>();
+        st.after_scan.push_back(
+            [=]() mutable { rp.deliver(waiting_for(self, req.video)); });
+        return rp;
       },
       [=](rescan_atom) -> caf::result<std::vector<std::string>> {
         auto rp = self->make_response_promise<std::vector<std::string>>();

@@ -12,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include <caf/actor_addr.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
@@ -45,28 +44,25 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(video::video_source_ptr)
 
 namespace actors {
 
-/// Who hears about a PLAY that waits for a cache build (the session).
-using play_waiting_sink = caf::typed_actor<caf::reacts_to<net::play_waiting>>;
-
 /// The catalog's interface.
 /// - `net::video_list_request` -> `net::video_list` (every video, the
 ///   unavailable ones with their reason).
-/// - `(net::play_request, stream_id)` -> the resolved `video_source_ptr`
-///   (all renditions' stores ready), or an error: `net::errc::not_found` for
-///   an unknown or unavailable video, `net::errc::io` when no rendition
-///   could be cached. Only `video` is read; policy and buffer target are the
-///   stream's business. While the request waits for a cache build, the
-///   sender (a `play_waiting_sink`) gets a `net::play_waiting` for
-///   `stream_id` at once and then every `wait_notice_interval`; stream id 0
-///   asks for none.
+/// - `net::play_request` -> the resolved `video_source_ptr` (all
+///   renditions' stores ready), or an error: `net::errc::not_found` for an
+///   unknown or unavailable video, `net::errc::io` when no rendition could
+///   be cached. Only `video` is read; policy and buffer target are the
+///   stream's business.
+/// - `(get_atom, play_request)` -> how far the cache build the request
+///   waits for is: a `net::play_waiting` (stream id 0) with the video's id,
+///   share done and time left; `video` empty when it waits for no build
+///   (ready or unknown). Asked during the first scan, it answers after it.
 /// - `rescan_atom` -> the problems of the new scan, one "file: reason" line
 ///   each (an empty list when every file is fine).
-/// - `tick_atom`: to itself, the next round of waiting notices.
 using catalog_actor = caf::typed_actor<
     caf::replies_to<net::video_list_request>::with<net::video_list>,
-    caf::replies_to<net::play_request, uint32_t>::with<video::video_source_ptr>,
-    caf::replies_to<rescan_atom>::with<std::vector<std::string>>,
-    caf::reacts_to<caf::tick_atom>>;
+    caf::replies_to<net::play_request>::with<video::video_source_ptr>,
+    caf::replies_to<caf::get_atom, net::play_request>::with<net::play_waiting>,
+    caf::replies_to<rescan_atom>::with<std::vector<std::string>>>;
 
 /// The blocking worker behind the catalog (detached: its own thread).
 /// - `scan_atom` -> a new scan of the videos directory.
@@ -87,22 +83,13 @@ struct catalog_settings {
   /// Build every video's frame cache right after the first scan, so the
   /// first viewer does not wait for encoding.
   bool warm = true;
-  /// How often a PLAY waiting for a build hears how far it is.
-  std::chrono::milliseconds wait_notice_interval{5000};
   /// How often a build's progress for the whole video goes to the log.
   std::chrono::milliseconds progress_log_interval{10000};
-};
-
-/// A PLAY waiting for a build, and who hears about it.
-struct waiting_viewer {
-  caf::actor_addr session; ///< weak: a session that is gone is skipped
-  uint32_t stream_id = 0;
 };
 
 /// A cache build under way.
 struct pending_build {
   std::vector<caf::typed_response_promise<video::video_source_ptr>> promises;
-  std::vector<waiting_viewer> viewers;
   build_progress_ptr progress;
 };
 
@@ -119,7 +106,6 @@ struct catalog_state {
   std::map<std::string, video::video_source_ptr> sources;
   /// Builds under way, by video id.
   std::map<std::string, pending_build> building;
-  bool notice_armed = false; ///< a tick_atom is on its way
 };
 
 /// Spawns as `sys.spawn(catalog_service, settings)`; scans at once.

@@ -54,5 +54,8 @@ using rescan_atom = caf::atom_constant<caf::atom("rescan")>;
 /// catalog -> its worker: scan the directory / build a video's stores.
 using scan_atom = caf::atom_constant<caf::atom("scan")>;
 using build_atom = caf::atom_constant<caf::atom("build")>;
+/// A session to itself: ask the catalog again how far the cache build a
+/// PLAY waits for is.
+using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
 
 } // namespace actors

@@ -75,7 +75,7 @@ caf::error validate(server_options& o, uint32_t port,
     return option_error("max-unprocessed-input", "must be at least 16384");
   if (!(o.catalog.probe.fps_tolerance >= 0))
     return option_error("rendition-fps-tolerance", "must be 0 or more");
-  if (o.catalog.wait_notice_interval.count() < 100)
+  if (s.wait_notice_interval.count() < 100)
     return option_error("video-wait-notice-ms", "must be at least 100");
   if (s.max_frames_per_turn < 1)
     return option_error("max-frames-per-turn", "must be at least 1");
@@ -236,7 +236,7 @@ net::result<server_options> parse_server_options(int argc,
      "concurrent video playbacks per session")
     ("warm-cache", flag_value(&o.catalog.warm),
      "encode every video's frame cache at start-up (else on first play)")
-    ("video-wait-notice-ms", duration_value(&o.catalog.wait_notice_interval),
+    ("video-wait-notice-ms", duration_value(&s.wait_notice_interval),
      "a PLAY waiting for a video's frame cache to be built hears how far "
      "the build is this often (PLAY_WAITING)")
     ("rendition-duration-tolerance-ms",

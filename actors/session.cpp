@@ -287,7 +287,6 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       },
       // -- from the streams and the budget -----------------------------------
       [=](const net::play_started& msg) { emit(self, msg); },
-      [=](const net::play_waiting& msg) { relay_waiting(self, msg); },
       [=](const outgoing_video_frame& f) { emit_video_frame(self, f); },
       [=](const net::video_end& msg) {
         emit(self, msg);
@@ -302,6 +301,9 @@ session(session_ptr self, caf::actor connection, registry_actor registry,
       },
       // -- timers -------------------------------------------------------------
       [=](idle_atom_t) { check_deadlines(self); },
+      [=](waiting_atom, uint32_t stream_id, const std::string& video) {
+        poll_waiting(self, stream_id, video);
+      },
   };
 }
 

@@ -94,6 +94,8 @@ struct session_settings {
   std::string default_policy = "adaptive";
   stream_settings stream;
   uint32_t max_streams = 2; ///< concurrent playbacks per session
+  /// How often a PLAY that waits for a cache build hears how far it is.
+  std::chrono::milliseconds wait_notice_interval{5000};
   /// Recipients whose session this one keeps a handle to (monitored), so
   /// messages to them skip the registry; others go through it every time.
   uint32_t max_cached_routes = 64;
@@ -102,21 +104,22 @@ struct session_settings {
 };
 
 /// A session's interface: what the registry, the video streams, the
-/// catalog, the outbound budget and the deadline wheel send it
-/// (registry_member, video_sink, play_waiting_sink, shed_sink,
-/// deadline_sink), plus:
+/// outbound budget and the deadline wheel send it (registry_member,
+/// video_sink, shed_sink, deadline_sink), plus:
 /// - `(recv_atom, bytes)`: connection -> session, bytes read from the socket.
 /// - `(sent_atom, n)`: connection -> session, n bytes reached the socket.
 /// - `closed_atom`: connection -> session, the peer closed the socket.
 /// - `resume_atom`: the session to itself, through the multiplexer's queue:
 ///   its next turn (input left over from a turn that used up
 ///   max_frames_per_turn).
+/// - `(waiting_atom, stream_id, video)`: the session to itself, every
+///   `wait_notice_interval` while that PLAY waits for a cache build.
 using session_actor =
-    registry_member::extend_with<video_sink, play_waiting_sink, shed_sink,
-                                 deadline_sink>::extend<
+    registry_member::extend_with<video_sink, shed_sink, deadline_sink>::extend<
         caf::reacts_to<recv_atom, std::vector<char>>,
         caf::reacts_to<sent_atom, uint64_t>, caf::reacts_to<closed_atom>,
-        caf::reacts_to<resume_atom>>;
+        caf::reacts_to<resume_atom>,
+        caf::reacts_to<waiting_atom, uint32_t, std::string>>;
 
 struct session_state {
   enum class phase { handshake, joining, joined, closing };

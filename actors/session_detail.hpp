@@ -116,8 +116,11 @@ void list_videos(session_ptr self);
 /// Starts a stream for PLAY, within the per-session limit.
 void start_playback(session_ptr self, net::play_request req);
 
-/// Writes a catalog's PLAY_WAITING if its PLAY still waits.
-void relay_waiting(session_ptr self, const net::play_waiting& msg);
+/// While the PLAY of `stream_id` waits for a cache build, asks the catalog
+/// how far it is, writes PLAY_WAITING and asks again after
+/// `wait_notice_interval`.
+void poll_waiting(session_ptr self, uint32_t stream_id,
+                  const std::string& video);
 
 /// Ends a PLAY that waits for the catalog: VIDEO_END stopped.
 void cancel_waiting(session_ptr self, uint32_t stream_id);

@@ -46,7 +46,7 @@ void start_playback(session_ptr self, net::play_request req) {
   // read must not all pass the check above.
   auto id = st.next_stream_id++;
   st.streams.emplace(id, video_stream_actor{});
-  self->request(st.catalog, caf::infinite, req, id)
+  self->request(st.catalog, caf::infinite, req)
       .then(
           [=](video::video_source_ptr& source) {
             auto& st = self->state;
@@ -63,13 +63,39 @@ void start_playback(session_ptr self, net::play_request req) {
               return;
             emit_error(self, net::code_of(err), net::describe(err), false);
           });
+  // Asked after the PLAY, so the catalog has started the build it needs.
+  poll_waiting(self, id, req.video);
 }
 
-void relay_waiting(session_ptr self, const net::play_waiting& msg) {
-  auto& streams = self->state.streams;
-  auto i = streams.find(msg.stream_id);
-  if (i != streams.end() && !i->second) // still waiting for the catalog
-    emit(self, msg);
+namespace {
+
+bool is_waiting(session_ptr self, uint32_t stream_id) {
+  auto& st = self->state;
+  auto i = st.streams.find(stream_id);
+  return st.current != session_state::phase::closing &&
+         i != st.streams.end() && !i->second;
+}
+
+} // namespace
+
+void poll_waiting(session_ptr self, uint32_t stream_id,
+                  const std::string& video) {
+  if (!is_waiting(self, stream_id))
+    return;
+  self->request(self->state.catalog, caf::infinite, caf::get_atom::value,
+                net::play_request{video, "", 0})
+      .then(
+          [=](net::play_waiting& w) {
+            if (w.video.empty() || !is_waiting(self, stream_id))
+              return;
+            w.stream_id = stream_id;
+            emit(self, w);
+            self->delayed_send(self, self->state.settings->wait_notice_interval,
+                               waiting_atom::value, stream_id, video);
+          },
+          [](caf::error&) {
+            // no notice; the PLAY's own answer says what went wrong
+          });
 }
 
 void cancel_waiting(session_ptr self, uint32_t stream_id) {

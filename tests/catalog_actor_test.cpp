@@ -36,11 +36,10 @@ struct fixture {
   }
 
   catalog_actor spawn_catalog(bool warm = false,
-                              std::chrono::milliseconds notices = 5s) {
+                              std::chrono::milliseconds log_every = 10s) {
     catalog_settings s;
     s.warm = warm;
-    s.wait_notice_interval = notices;
-    s.progress_log_interval = notices;
+    s.progress_log_interval = log_every;
     s.videos_dir = dir.path();
     s.cache_dir = dir / "cache";
     s.log = [this](const std::string& line) {
@@ -75,12 +74,12 @@ CAF_TEST(lists videos and resolves ids and numbers) {
   CAF_CHECK_EQUAL(l->videos[0].heights, (std::vector<uint16_t>{48, 96}));
   CAF_CHECK_EQUAL(l->videos[0].frames, 20u);
   CAF_CHECK_EQUAL(l->videos[1].duration_ms, 400u);
-  auto s = ask<video::video_source_ptr>(cat, net::play_request{"2", "", 0}, uint32_t{0});
+  auto s = ask<video::video_source_ptr>(cat, net::play_request{"2", "", 0});
   CAF_REQUIRE(s);
   CAF_CHECK_EQUAL((*s)->id, "video_2");
   CAF_CHECK_EQUAL((*s)->time.frames, 10u);
   auto bad =
-      ask<video::video_source_ptr>(cat, net::play_request{"video_9", "", 0}, uint32_t{0});
+      ask<video::video_source_ptr>(cat, net::play_request{"video_9", "", 0});
   CAF_REQUIRE(!bad);
   CAF_CHECK(net::code_of(bad.error()) == net::errc::not_found);
   CAF_CHECK_EQUAL(net::describe(bad.error()),
@@ -94,7 +93,7 @@ CAF_TEST(concurrent play requests share one cache build) {
   caf::scoped_actor self{*sys};
   std::vector<video::video_source_ptr> got;
   for (int i = 0; i < 3; ++i)
-    self->send(cat, net::play_request{"video_1", "thirds", 0}, uint32_t{0});
+    self->send(cat, net::play_request{"video_1", "thirds", 0});
   for (int i = 0; i < 3; ++i)
     self->receive([&](video::video_source_ptr& s) { got.push_back(s); },
                   [&](caf::error& e) { CAF_FAIL(net::describe(e)); },
@@ -115,44 +114,54 @@ CAF_TEST(concurrent play requests share one cache build) {
   caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
   // a new catalog (server restart) reuses the caches
   auto cat2 = spawn_catalog();
-  auto s = ask<video::video_source_ptr>(cat2, net::play_request{"1", "", 0}, uint32_t{0});
+  auto s = ask<video::video_source_ptr>(cat2, net::play_request{"1", "", 0});
   CAF_REQUIRE(s);
   CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 40u);
   caf::anon_send_exit(cat2, caf::exit_reason::user_shutdown);
 }
 
-CAF_TEST(a play that waits for a cache build hears how far it is) {
-  // Long enough to take several notice intervals to build.
+CAF_TEST(a play that waits for a cache build can ask how far it is) {
+  // Long enough to take a while to build.
   CAF_REQUIRE(test_util::make_renditions(dir, "video_5", {240, 480}, 150));
   auto cat = spawn_catalog(false, 30ms);
   caf::scoped_actor self{*sys};
-  self->send(cat, net::play_request{"video_5", "", 0}, uint32_t{7});
-  std::vector<net::play_waiting> notices;
+  auto query = [&] {
+    net::play_waiting w;
+    self->request(cat, 30s, caf::get_atom::value,
+                  net::play_request{"5", "", 0})
+        .receive([&](net::play_waiting& x) { w = x; },
+                 [&](caf::error& e) { CAF_FAIL(net::describe(e)); });
+    return w;
+  };
+  // Asked while the first scan runs, the answer waits for it and sees the
+  // build the PLAY before it started.
+  self->send(cat, net::play_request{"video_5", "", 0});
+  std::vector<net::play_waiting> seen;
   video::video_source_ptr src;
-  bool failed = false;
-  self->receive_while([&] { return !src && !failed; })(
-      [&](net::play_waiting& w) { notices.push_back(w); },
-      [&](video::video_source_ptr& s) { src = s; },
-      [&](caf::error& e) {
-        failed = true;
-        CAF_FAIL(net::describe(e));
-      },
-      caf::after(60s) >> [&] {
-        failed = true;
-        CAF_FAIL("timeout");
-      });
+  for (int i = 0; i < 3000 && !src; ++i) {
+    auto w = query();
+    if (w.video.empty())
+      break; // built
+    seen.push_back(w);
+    self->receive([&](video::video_source_ptr& s) { src = s; },
+                  [&](caf::error& e) { CAF_FAIL(net::describe(e)); },
+                  caf::after(20ms) >> [] {});
+  }
+  if (!src)
+    self->receive([&](video::video_source_ptr& s) { src = s; },
+                  [&](caf::error& e) { CAF_FAIL(net::describe(e)); },
+                  caf::after(60s) >> [] { CAF_FAIL("timeout"); });
   CAF_REQUIRE(src);
-  // One at once, then one per interval.
-  CAF_REQUIRE_GREATER_OR_EQUAL(notices.size(), 3u);
-  CAF_CHECK_EQUAL(notices[0].stream_id, 7u);
-  CAF_CHECK_EQUAL(notices[0].video, "video_5");
-  CAF_CHECK_LESS(notices[0].done_permille, 1000u);
+  CAF_REQUIRE_GREATER_OR_EQUAL(seen.size(), 3u);
   bool estimated = false;
-  for (size_t i = 1; i < notices.size(); ++i) {
-    CAF_CHECK_EQUAL(notices[i].stream_id, 7u);
-    CAF_CHECK_GREATER_OR_EQUAL(notices[i].done_permille, notices[i - 1].done_permille);
-    CAF_CHECK_LESS_OR_EQUAL(notices[i].done_permille, 1000u);
-    estimated |= notices[i].remaining_ms > 0;
+  for (size_t i = 0; i < seen.size(); ++i) {
+    CAF_CHECK_EQUAL(seen[i].video, "video_5"); // the id, asked by number
+    CAF_CHECK_EQUAL(seen[i].stream_id, 0u);
+    CAF_CHECK_LESS_OR_EQUAL(seen[i].done_permille, 1000u);
+    if (i > 0)
+      CAF_CHECK_GREATER_OR_EQUAL(seen[i].done_permille,
+                                 seen[i - 1].done_permille);
+    estimated |= seen[i].remaining_ms > 0;
   }
   CAF_CHECK(estimated);
   {
@@ -163,18 +172,14 @@ CAF_TEST(a play that waits for a cache build hears how far it is) {
                 line.find("s left") != std::string::npos;
     CAF_CHECK(logged);
   }
-  // Once the cache is ready, a PLAY is answered without a notice; a
-  // request with stream id 0 never gets one.
-  self->send(cat, net::play_request{"5", "", 0}, uint32_t{8});
-  self->send(cat, net::play_request{"1", "", 0}, uint32_t{0});
-  int answers = 0;
-  self->receive_for(answers, 2)(
-      [&](video::video_source_ptr&) {},
-      [&](net::play_waiting& w) {
-        CAF_FAIL("unexpected notice for stream " << w.stream_id);
-      },
-      [&](caf::error& e) { CAF_FAIL(net::describe(e)); },
-      caf::after(60s) >> [] { CAF_FAIL("timeout"); });
+  // Ready, unknown: nothing to wait for.
+  CAF_CHECK(query().video.empty());
+  net::play_waiting unknown{1, "x", 1, 1};
+  self->request(cat, 30s, caf::get_atom::value,
+                net::play_request{"video_9", "", 0})
+      .receive([&](net::play_waiting& x) { unknown = x; },
+               [&](caf::error& e) { CAF_FAIL(net::describe(e)); });
+  CAF_CHECK(unknown.video.empty());
   caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
 }
 
@@ -189,7 +194,7 @@ CAF_TEST(warm builds every cache before anyone plays) {
   }
   CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 50u);
   // the first play is served from the cache: no further encode
-  auto s = ask<video::video_source_ptr>(cat, net::play_request{"1", "", 0}, uint32_t{0});
+  auto s = ask<video::video_source_ptr>(cat, net::play_request{"1", "", 0});
   CAF_REQUIRE(s);
   CAF_CHECK_EQUAL(video::frame_store::encoded_frames() - before, 50u);
   caf::anon_send_exit(cat, caf::exit_reason::user_shutdown);
@@ -216,10 +221,10 @@ CAF_TEST(rescan picks up new files and reports broken ones) {
   CAF_CHECK_EQUAL(l->videos[3].id, "video_4");
   CAF_CHECK(l->videos[3].problem.find("video_4_240p.avi") != std::string::npos);
   CAF_CHECK(l->videos[2].problem.empty());
-  auto s = ask<video::video_source_ptr>(cat, net::play_request{"3", "", 0}, uint32_t{0});
+  auto s = ask<video::video_source_ptr>(cat, net::play_request{"3", "", 0});
   CAF_REQUIRE(s);
   CAF_CHECK_EQUAL((*s)->time.frames, 5u);
-  auto bad = ask<video::video_source_ptr>(cat, net::play_request{"4", "", 0}, uint32_t{0});
+  auto bad = ask<video::video_source_ptr>(cat, net::play_request{"4", "", 0});
   CAF_REQUIRE(!bad);
   CAF_CHECK(net::describe(bad.error()).find("is unavailable") !=
             std::string::npos);

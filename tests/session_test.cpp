@@ -118,6 +118,28 @@ bool contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
+/// A catalog whose every video is being cached and stays so: PLAYs wait.
+struct slow_catalog_state {
+  static inline const char* name = "slow_catalog";
+  std::vector<caf::typed_response_promise<video::video_source_ptr>> waiting;
+};
+
+catalog_actor::behavior_type
+slow_catalog(catalog_actor::stateful_pointer<slow_catalog_state> self) {
+  return {
+      [](net::video_list_request&) { return net::video_list{}; },
+      [=](net::play_request&) -> caf::result<video::video_source_ptr> {
+        auto rp = self->make_response_promise<video::video_source_ptr>();
+        self->state.waiting.push_back(rp);
+        return rp;
+      },
+      [](caf::get_atom, net::play_request& req) {
+        return net::play_waiting{0, "video_" + req.video, 370, 75000};
+      },
+      [](rescan_atom) { return std::vector<std::string>{}; },
+  };
+}
+
 // -- fixture ------------------------------------------------------------------
 
 /// One client: its connection recorder, its session and a watcher on it.
@@ -180,10 +202,10 @@ struct fixture : test_node_fixture<> {
       ; // repeat
   }
 
-  client connect() {
+  client connect(catalog_actor catalog = {}) {
     client c;
     c.conn = sys.spawn(conn_recorder);
-    c.sess = spawn_session(sys, c.conn, reg, catalog_actor{},
+    c.sess = spawn_session(sys, c.conn, reg, catalog,
                        std::make_shared<const session_settings>(cfg),
                        net::frame_channel::plain(cfg.max_prejoin_frame_size),
                        std::string{"test"});
@@ -272,8 +294,8 @@ struct fixture : test_node_fixture<> {
     CAF_CHECK(contains(last_error(c).text, why));
   }
 
-  client join(const std::string& name) {
-    auto c = connect();
+  client join(const std::string& name, catalog_actor catalog = {}) {
+    auto c = connect(std::move(catalog));
     send_frame(c, make_hello(name, c.id));
     CAF_REQUIRE_EQUAL(received<net::welcome>(c).size(), 1u);
     return c;
@@ -810,6 +832,44 @@ CAF_TEST(a connection closed after a large read still handles all of it) {
 }
 
 // -- limits -------------------------------------------------------------------
+
+CAF_TEST(a play waiting for a cache build hears how far it is until stopped) {
+  cfg.wait_notice_interval = 2s;
+  auto cat = sys.spawn(slow_catalog);
+  spawned.push_back(cat.address());
+  auto c = join("alice", cat);
+  send_frame(c, net::play_request{"3", "", 0});
+  auto w = received<net::play_waiting>(c);
+  CAF_REQUIRE_EQUAL(w.size(), 1u); // at once
+  CAF_CHECK_EQUAL(w[0], (net::play_waiting{1, "video_3", 370, 75000}));
+  advance_time(1s);
+  drain();
+  CAF_CHECK_EQUAL(received<net::play_waiting>(c).size(), 1u);
+  advance_time(1s);
+  drain();
+  CAF_CHECK_EQUAL(received<net::play_waiting>(c).size(), 2u); // per interval
+  // Acks and other controls for it have nothing to act on yet: ignored.
+  send_frame(c, net::video_ack{1, 0, 0, 0, 0});
+  send_frame(c, net::video_control{
+                    1, 0, static_cast<uint8_t>(net::video_op::pause), 0});
+  CAF_CHECK(received<net::error_frame>(c).empty());
+  send_frame(c, net::video_control{
+                    1, 0, static_cast<uint8_t>(net::video_op::stop), 0});
+  auto end = received<net::video_end>(c);
+  CAF_REQUIRE_EQUAL(end.size(), 1u);
+  CAF_CHECK_EQUAL(end[0].stream_id, 1u);
+  CAF_CHECK_EQUAL(end[0].reason,
+                  static_cast<uint8_t>(net::end_reason::stopped));
+  CAF_CHECK_EQUAL(end[0].frames_sent, 0u);
+  // The poll stops with the PLAY, and its slot is free again.
+  advance_time(10s);
+  drain();
+  CAF_CHECK_EQUAL(received<net::play_waiting>(c).size(), 2u);
+  send_frame(c, net::play_request{"4", "", 0});
+  send_frame(c, net::play_request{"5", "", 0});
+  CAF_CHECK(received<net::error_frame>(c).empty()); // max_streams is 2
+  CAF_CHECK_EQUAL(received<net::play_waiting>(c).size(), 4u);
+}
 
 CAF_TEST(the rate limit refuses a burst then recovers) {
   cfg.message_rate = 1;
