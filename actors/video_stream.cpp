@@ -150,6 +150,7 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
   auto abr_cfg = cfg.abr;
   abr_cfg.low_buffer_ms = pacing.buffer_target_ms / 4;
   abr_cfg.high_buffer_ms = pacing.buffer_target_ms * 3 / 4;
+  abr_cfg.buffer_target_ms = pacing.buffer_target_ms;
   auto abr = make_abr(*st.source, policy, abr_cfg);
   if (!abr) {
     finish(self, net::end_reason::error, net::describe(abr.error()));

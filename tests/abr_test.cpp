@@ -40,6 +40,8 @@ drive(abr_policy& p, uint32_t& i,
 CAF_TEST(policies parse and bad text is rejected) {
   CAF_CHECK(parse_policy("thirds")->kind == policy_kind::thirds);
   CAF_CHECK(parse_policy("adaptive")->kind == policy_kind::adaptive);
+  CAF_CHECK(parse_policy("bba")->kind == policy_kind::bba);
+  CAF_CHECK_EQUAL(parse_policy("bba")->to_string(), "bba");
   auto f = parse_policy("fixed:720");
   CAF_REQUIRE(f);
   CAF_CHECK(f->kind == policy_kind::fixed);
@@ -49,7 +51,8 @@ CAF_TEST(policies parse and bad text is rejected) {
   CAF_REQUIRE(f240);
   CAF_CHECK_EQUAL(f240->height, 240u);
   for (auto bad : {"", "Thirds", "fixed", "fixed:", "fixed:abc", "fixed:0",
-                   "fixed:-1", "fixed:99999", "adaptive2", "fast"}) {
+                   "fixed:-1", "fixed:99999", "adaptive2", "fast", "BBA",
+                   "bba:1"}) {
     auto p = parse_policy(bad);
     CAF_CHECK(!p);
     if (!p)
@@ -181,4 +184,61 @@ CAF_TEST(adaptive does not flap on oscillating input) {
   drive(q, j, reports);
   CAF_CHECK_EQUAL(q.switches(), 0u);
   CAF_CHECK_EQUAL(q.current(), 1u);
+}
+
+// BBA-0 with the defaults and a 1500 ms target: reservoir 375 ms, cushion
+// 750 ms, so f(B) runs from 300 kbps at 375 ms to 3000 kbps at 1125 ms;
+// 720p (1500) is crossed at B = 375 + 750 * 1200 / 2700 = 708 ms.
+CAF_TEST(bba maps the buffer alone to a rendition) {
+  auto p = make("bba", three(), 100000);
+  uint32_t i = 0;
+  // no report yet: the lowest
+  for (int k = 0; k < 30; ++k)
+    p.choose(i++);
+  CAF_CHECK_EQUAL(p.current(), 0u);
+  // throughput is ignored: a full buffer means the highest, whatever the
+  // link; an empty one the lowest
+  CAF_CHECK_EQUAL(drive(p, i, {{1200, 1}, {300, 100000}, {1125, 0}}),
+                  (std::vector<size_t>{2, 0, 2}));
+  // in the cushion: up to the highest rate below f(B)
+  auto q = make("bba", three(), 100000);
+  uint32_t j = 0;
+  CAF_CHECK_EQUAL(drive(q, j, {{700, 0}, {720, 0}, {1100, 0}, {1124, 0}}),
+                  (std::vector<size_t>{0, 1, 1, 1}));
+  CAF_CHECK_EQUAL(q.switches(), 1u);
+}
+
+CAF_TEST(bba holds between the next rates down and up) {
+  abr_settings s;
+  s.start = 1; // 720p: moves up when f >= 3000, down when f <= 300
+  auto p = make("bba", three(), 100000, s);
+  uint32_t i = 0;
+  // f between 300 and 3000 (buffer 376..1124 ms): stays at 720p, even
+  // where f < 1500
+  CAF_CHECK_EQUAL(drive(p, i, {{400, 0}, {1000, 0}, {376, 0}, {1124, 0}}),
+                  (std::vector<size_t>{1, 1, 1, 1}));
+  CAF_CHECK_EQUAL(p.switches(), 0u);
+  // the reservoir: straight to the lowest; then back up only once f
+  // passes 720p's rate
+  CAF_CHECK_EQUAL(drive(p, i, {{375, 0}, {600, 0}, {710, 0}}),
+                  (std::vector<size_t>{0, 0, 1}));
+}
+
+CAF_TEST(bba reservoir and cushion scale with the buffer target) {
+  abr_settings s;
+  s.buffer_target_ms = 4000; // reservoir 1000, cushion 2000
+  s.reservoir = 0.25;
+  s.cushion = 0.5;
+  auto p = make("bba", three(), 100000, s);
+  uint32_t i = 0;
+  CAF_CHECK_EQUAL(drive(p, i, {{1000, 0}, {2000, 0}, {2999, 0}, {3000, 0}}),
+                  (std::vector<size_t>{0, 1, 1, 2}));
+  // the stream passes its target in (the same as the pacer's)
+  s.buffer_target_ms = 1500;
+  s.reservoir = 0.5;
+  s.cushion = 0.25; // reservoir 750, cushion 375
+  auto q = make("bba", three(), 100000, s);
+  uint32_t j = 0;
+  CAF_CHECK_EQUAL(drive(q, j, {{750, 0}, {1125, 0}}),
+                  (std::vector<size_t>{0, 2}));
 }

@@ -12,6 +12,8 @@ std::string policy_spec::to_string() const {
     return "fixed:" + std::to_string(height);
   case policy_kind::adaptive:
     return "adaptive";
+  case policy_kind::bba:
+    return "bba";
   }
   return "unknown";
 }
@@ -21,6 +23,8 @@ net::result<policy_spec> parse_policy(const std::string& text) {
     return policy_spec{policy_kind::thirds, 0};
   if (text == "adaptive")
     return policy_spec{policy_kind::adaptive, 0};
+  if (text == "bba")
+    return policy_spec{policy_kind::bba, 0};
   const std::string prefix = "fixed:";
   if (text.compare(0, prefix.size(), prefix) == 0) {
     auto digits = text.substr(prefix.size());
@@ -38,7 +42,7 @@ net::result<policy_spec> parse_policy(const std::string& text) {
   }
   return net::make_error(net::errc::config,
                          "unknown policy \"" + text +
-                             "\" (use thirds, fixed:<height> or adaptive)");
+                             "\" (use thirds, fixed:<height>, adaptive or bba)");
 }
 
 net::result<abr_policy> abr_policy::make(const policy_spec& spec,
@@ -127,6 +131,43 @@ void abr_policy::decide() {
   up_votes_ = 0;
 }
 
+void abr_policy::decide_bba() {
+  // BBA-0 (Huang et al., SIGCOMM 2014, algorithm 1): the rate map f(B)
+  // is R_min up to the reservoir, R_max from reservoir + cushion, linear
+  // in between; the rendition moves only when f(B) passes the next rate
+  // up or down (hysteresis of one step on each side).
+  if (!have_report_)
+    return;
+  auto rate = [&](size_t r) {
+    return static_cast<double>(renditions_[r].bitrate_kbps);
+  };
+  auto top = renditions_.size() - 1;
+  double target = settings_.buffer_target_ms;
+  double reservoir = settings_.reservoir * target;
+  double cushion = std::max(1.0, settings_.cushion * target);
+  double b = buffer_ms_;
+  if (b <= reservoir) {
+    current_ = 0;
+    return;
+  }
+  if (b >= reservoir + cushion) {
+    current_ = top;
+    return;
+  }
+  double f = rate(0) + (rate(top) - rate(0)) * (b - reservoir) / cushion;
+  double plus = current_ == top ? rate(top) : rate(current_ + 1);
+  double minus = current_ == 0 ? rate(0) : rate(current_ - 1);
+  if (f >= plus) {
+    // the highest rate below f
+    while (current_ < top && rate(current_ + 1) < f)
+      ++current_;
+  } else if (f <= minus) {
+    // the lowest rate above f
+    while (current_ > 0 && rate(current_ - 1) > f)
+      --current_;
+  }
+}
+
 size_t abr_policy::choose(uint32_t i) {
   auto before = current_;
   switch (spec_.kind) {
@@ -141,6 +182,13 @@ size_t abr_policy::choose(uint32_t i) {
     // report.
     if (since_decision_ == 0)
       decide();
+    if (++since_decision_ >= decision_frames_)
+      since_decision_ = 0;
+    break;
+  case policy_kind::bba:
+    // The same cadence: a BBA "chunk" is one second of video.
+    if (since_decision_ == 0)
+      decide_bba();
     if (++since_decision_ >= decision_frames_)
       since_decision_ = 0;
     break;

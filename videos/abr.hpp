@@ -14,9 +14,9 @@
 namespace video {
 
 /// The kinds of policy a client can ask for.
-enum class policy_kind : uint8_t { thirds, fixed, adaptive };
+enum class policy_kind : uint8_t { thirds, fixed, adaptive, bba };
 
-/// A parsed policy: "thirds", "fixed:<height>" or "adaptive".
+/// A parsed policy: "thirds", "fixed:<height>", "adaptive" or "bba".
 struct policy_spec {
   policy_kind kind = policy_kind::thirds;
   uint16_t height = 0; ///< for `fixed`
@@ -38,7 +38,7 @@ struct rendition_profile {
   uint32_t bitrate_kbps = 0; ///< average at the native rate
 };
 
-/// Tuning of the adaptive policy.
+/// Tuning of the adaptive and bba policies.
 struct abr_settings {
   uint32_t low_buffer_ms = 1000; ///< below: step down at once
   uint32_t high_buffer_ms =
@@ -47,6 +47,12 @@ struct abr_settings {
   uint32_t up_confirmations = 2; ///< consecutive good decisions to step up
   uint32_t decision_frames = 0;  ///< frames between decisions; 0 = 1 s
   size_t start = 0;              ///< rendition to start adaptive at
+  /// bba: the stream's buffer target; reservoir and cushion are fractions
+  /// of it (BBA-0: lowest rendition up to the reservoir, highest from
+  /// reservoir + cushion, linear in between).
+  uint32_t buffer_target_ms = 1500;
+  double reservoir = 0.25;
+  double cushion = 0.5;
 };
 
 /// Chooses the rendition of each timeline index of one playback.
@@ -88,6 +94,7 @@ public:
 private:
   size_t thirds(uint32_t i) const;
   void decide();
+  void decide_bba();
 
   policy_spec spec_;
   std::vector<rendition_profile> renditions_;
