@@ -242,3 +242,55 @@ CAF_TEST(bba reservoir and cushion scale with the buffer target) {
   CAF_CHECK_EQUAL(drive(q, j, {{750, 0}, {1125, 0}}),
                   (std::vector<size_t>{0, 2}));
 }
+
+CAF_TEST(adaptive steps down at the next frame on a low capacity) {
+  abr_settings s;
+  s.start = 2;
+  auto p = make("adaptive", three(), 10000, s);
+  uint32_t i = 0;
+  p.observe(1500, 20000); // the client still reports its last burst
+  for (int k = 0; k < 5; ++k)
+    p.choose(i++);
+  CAF_CHECK_EQUAL(p.current(), 2u);
+  // mid-second: the server measured 1600 kbps, below 1080p: at once to
+  // the highest that fits (720p, 1500)
+  p.observe_capacity(1600);
+  CAF_CHECK_EQUAL(p.choose(i++), 1u);
+  // and below 720p too: 240p, again without waiting for the second
+  p.observe_capacity(1000);
+  CAF_CHECK_EQUAL(p.choose(i++), 0u);
+  CAF_CHECK_EQUAL(p.switches(), 2u);
+  // a capacity above the current bitrate changes nothing before the second
+  p.observe_capacity(100000);
+  CAF_CHECK_EQUAL(p.choose(i++), 0u);
+}
+
+CAF_TEST(a capacity sample bounds the climb until the hold expires) {
+  abr_settings s;
+  s.capacity_hold_s = 5;
+  auto p = make("adaptive", three(), 100000, s);
+  uint32_t i = 0;
+  // the server saw 1700 kbps (below 1.2 x 1500): the client's inflated
+  // 20000 does not lift it to 720p
+  p.observe_capacity(1700);
+  auto got = drive(p, i, {{5000, 20000}, {5000, 20000}, {5000, 20000},
+                          {5000, 20000}});
+  CAF_CHECK_EQUAL(got, (std::vector<size_t>{0, 0, 0, 0}));
+  // 5 s of video (125 frames) later the sample is dropped and the climb
+  // resumes: votes at frames 125 and 150
+  got = drive(p, i, {{5000, 20000}, {5000, 20000}, {5000, 20000}});
+  CAF_CHECK_EQUAL(got, (std::vector<size_t>{0, 0, 1}));
+  // a capacity that allows the next step (1.2 x 3000) lets it through
+  p.observe_capacity(4000);
+  got = drive(p, i, {{5000, 20000}, {5000, 20000}});
+  CAF_CHECK_EQUAL(got, (std::vector<size_t>{1, 2}));
+}
+
+CAF_TEST(bba ignores the capacity) {
+  abr_settings s;
+  s.start = 2;
+  auto p = make("bba", three(), 100000, s);
+  uint32_t i = 0;
+  p.observe_capacity(100);
+  CAF_CHECK_EQUAL(drive(p, i, {{1200, 0}}), (std::vector<size_t>{2}));
+}

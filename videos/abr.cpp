@@ -97,10 +97,32 @@ void abr_policy::observe(uint32_t buffer_ms, uint32_t throughput_kbps) {
     throughput_kbps_ = throughput_kbps;
 }
 
+void abr_policy::observe_capacity(uint32_t kbps) {
+  if (kbps == 0)
+    return;
+  capacity_kbps_ = kbps;
+  capacity_age_ = 0;
+  if (kbps < renditions_[current_].bitrate_kbps)
+    urgent_ = true;
+}
+
 void abr_policy::decide() {
+  auto bitrate = [&](size_t r) { return renditions_[r].bitrate_kbps; };
+  // The server's measurement first: it is not fooled by the client's
+  // bursts (a TCP recovery hands it many frames at once) and sees a link
+  // that slowed within a window, while the client still holds its last
+  // burst estimate.
+  if (capacity_kbps_ != 0 && capacity_kbps_ < bitrate(current_) &&
+      current_ > 0) {
+    auto r = current_;
+    while (r > 0 && bitrate(r) > capacity_kbps_)
+      --r;
+    current_ = r;
+    up_votes_ = 0;
+    return;
+  }
   if (!have_report_)
     return;
-  auto bitrate = [&](size_t r) { return renditions_[r].bitrate_kbps; };
   bool known_tp = throughput_kbps_ != 0;
   // Step down at once: the link cannot carry this rendition, or the buffer
   // is about to run dry.
@@ -119,9 +141,12 @@ void abr_policy::decide() {
     return;
   }
   // Step up only after consecutive decisions agree (hysteresis).
+  auto enough = [&](uint32_t kbps) {
+    return kbps >= settings_.up_factor * bitrate(current_ + 1);
+  };
   if (current_ + 1 < renditions_.size() && known_tp &&
-      buffer_ms_ >= settings_.high_buffer_ms &&
-      throughput_kbps_ >= settings_.up_factor * bitrate(current_ + 1)) {
+      buffer_ms_ >= settings_.high_buffer_ms && enough(throughput_kbps_) &&
+      (capacity_kbps_ == 0 || enough(capacity_kbps_))) {
     if (++up_votes_ >= settings_.up_confirmations) {
       ++current_;
       up_votes_ = 0;
@@ -170,6 +195,9 @@ void abr_policy::decide_bba() {
 
 size_t abr_policy::choose(uint32_t i) {
   auto before = current_;
+  if (capacity_kbps_ != 0 &&
+      ++capacity_age_ > settings_.capacity_hold_s * decision_frames_)
+    capacity_kbps_ = 0;
   switch (spec_.kind) {
   case policy_kind::thirds:
     current_ = thirds(i);
@@ -179,9 +207,10 @@ size_t abr_policy::choose(uint32_t i) {
     break;
   case policy_kind::adaptive:
     // Decide on the first frame of every second of video, with the latest
-    // report.
-    if (since_decision_ == 0)
+    // report; a capacity below the current bitrate cannot wait.
+    if (since_decision_ == 0 || urgent_)
       decide();
+    urgent_ = false;
     if (++since_decision_ >= decision_frames_)
       since_decision_ = 0;
     break;

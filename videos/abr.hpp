@@ -47,6 +47,9 @@ struct abr_settings {
   uint32_t up_confirmations = 2; ///< consecutive good decisions to step up
   uint32_t decision_frames = 0;  ///< frames between decisions; 0 = 1 s
   size_t start = 0;              ///< rendition to start adaptive at
+  /// adaptive: a capacity sample (observe_capacity) bounds the climb for
+  /// this many seconds of video sent, unless a newer one replaces it.
+  uint32_t capacity_hold_s = 30;
   /// bba: the stream's buffer target; reservoir and cushion are fractions
   /// of it (BBA-0: lowest rendition up to the reservoir, highest from
   /// reservoir + cushion, linear in between).
@@ -72,6 +75,12 @@ public:
   /// Feeds the latest client report (from a video_ack); 0 throughput means
   /// unknown.
   void observe(uint32_t buffer_ms, uint32_t throughput_kbps);
+
+  /// Feeds the server's own measurement of the link (delivery_meter): a
+  /// rate at which acked data was queued the whole time. adaptive steps
+  /// down to what fits at the next frame when it is below the current
+  /// bitrate, and climbs above it only once it is older than the hold.
+  void observe_capacity(uint32_t kbps);
 
   /// The rendition chosen last.
   size_t current() const {
@@ -110,6 +119,9 @@ private:
   bool have_report_ = false;
   uint32_t buffer_ms_ = 0;
   uint32_t throughput_kbps_ = 0;
+  uint32_t capacity_kbps_ = 0; ///< 0: none, or older than the hold
+  uint32_t capacity_age_ = 0;  ///< frames chosen since the sample
+  bool urgent_ = false;        ///< decide at the next frame
 };
 
 } // namespace video
