@@ -16,7 +16,8 @@
 #       [--profiles "const3 const12 step"] [--seconds 60] [--runs 1]
 #       [--work DIR] [--check] [--startup-max-ms 300]
 #
-# Profiles: const3 = 3 Mbit/s; const12 = 12 Mbit/s; step = 20 Mbit/s, 2
+# Policies as --abr-policy takes them, or "default" (the client asks for
+# none: the server's abr-policy). Profiles: const3 = 3 Mbit/s; const12 = 12 Mbit/s; step = 20 Mbit/s, 2
 # Mbit/s from 1/3 of the video's length after the PLAY, 20 again from 2/3.
 # --check asserts the targets per row (exit 1 if one fails):
 # constant profiles 0 rebuffers, at most one switch per 10 s after the
@@ -174,9 +175,12 @@ for policy in $policies; do
       out="$work/client-$k.out"
       fifo="$work/client-$k.in"
       rm -f "$fifo" && mkfifo "$fifo"
+      # "default": the client asks for none, the server's abr-policy applies
+      policy_args=(--abr-policy "$policy")
+      [ "$policy" = default ] && policy_args=()
       ip netns exec "$ns_cli" "$build/chat-client" --host 198.18.0.1 \
         --port "$port" --home "$work/home-$k" --name "viewer$k" --headless \
-        --abr-policy "$policy" <"$fifo" >"$out" 2>&1 &
+        "${policy_args[@]}" <"$fifo" >"$out" 2>&1 &
       client_pid=$!
       exec 3>"$fifo"
       ok=1
@@ -221,7 +225,7 @@ for policy in $policies; do
         /rebuffers [0-9]+ \([0-9]+ ms\), rendition switches/ {
           for (i = 1; i <= NF; i++) {
             if ($i == "rebuffers") { rebuf = $(i + 1); rms = substr($(i + 2), 2) }
-            if ($i == "switches") sw = $(i + 1)
+            if ($i == "switches") { sw = $(i + 1); gsub(/[^0-9]/, "", sw) }
             if ($i == "KiB") kib = $(i - 1)
           }
           # switch points: "at INDEX -> Hp"; after the first 10 s of video
