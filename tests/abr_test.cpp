@@ -50,9 +50,9 @@ CAF_TEST(policies parse and bad text is rejected) {
   auto f240 = parse_policy("fixed:240p");
   CAF_REQUIRE(f240);
   CAF_CHECK_EQUAL(f240->height, 240u);
-  for (auto bad : {"", "Thirds", "fixed", "fixed:", "fixed:abc", "fixed:0",
-                   "fixed:-1", "fixed:99999", "adaptive2", "fast", "BBA",
-                   "bba:1"}) {
+  for (auto bad :
+       {"", "Thirds", "fixed", "fixed:", "fixed:abc", "fixed:0", "fixed:-1",
+        "fixed:99999", "adaptive2", "fast", "BBA", "bba:1"}) {
     auto p = parse_policy(bad);
     CAF_CHECK(!p);
     if (!p)
@@ -271,8 +271,8 @@ CAF_TEST(a capacity sample bounds the climb until the hold expires) {
   // the server saw 1700 kbps (below 1.2 x 1500): the client's inflated
   // 20000 does not lift it to 720p
   p.observe_capacity(1700);
-  auto got = drive(p, i, {{5000, 20000}, {5000, 20000}, {5000, 20000},
-                          {5000, 20000}});
+  auto got =
+      drive(p, i, {{5000, 20000}, {5000, 20000}, {5000, 20000}, {5000, 20000}});
   CAF_CHECK_EQUAL(got, (std::vector<size_t>{0, 0, 0, 0}));
   // 5 s of video (125 frames) later the sample is dropped and the climb
   // resumes: votes at frames 125 and 150

@@ -40,9 +40,10 @@ net::result<policy_spec> parse_policy(const std::string& text) {
                                  "\": fixed needs a height, e.g. fixed:720");
     return policy_spec{policy_kind::fixed, static_cast<uint16_t>(h)};
   }
-  return net::make_error(net::errc::config,
-                         "unknown policy \"" + text +
-                             "\" (use thirds, fixed:<height>, adaptive or bba)");
+  return net::make_error(
+      net::errc::config,
+      "unknown policy \"" + text +
+          "\" (use thirds, fixed:<height>, adaptive or bba)");
 }
 
 net::result<abr_policy> abr_policy::make(const policy_spec& spec,
