@@ -24,8 +24,9 @@
 # first 10 s of video (the start-up climb), startup below
 # --startup-max-ms; step: every frame shown, and with --strict-step at
 # most one rebuffer, shorter than 1 s in all (not met yet: a step that
-# finds the stream at 1080p can stall TCP for most of the 2 Mbit/s phase,
-# benchmarks/RESULTS.md; without --strict-step a miss is a NOTE line).
+# finds the stream at 1080p leaves seconds of 1080p queued ahead of the
+# down-switch, benchmarks/RESULTS.md; without --strict-step a miss is a
+# NOTE line).
 # --work keeps the samples and caches there between invocations.
 
 set -u
