@@ -222,7 +222,7 @@ net::result<server_options> parse_server_options(int argc,
      "the longest batching window, whatever the room's size")
     ("abr-policy",
      po::value(&s.default_policy)->default_value(s.default_policy),
-     "default video policy: adaptive | thirds | fixed:<height>")
+     "default video policy: adaptive | bba | thirds | fixed:<height>")
     ("buffer-target-ms",
      po::value(&s.stream.buffer_target_ms)
        ->default_value(s.stream.buffer_target_ms),

@@ -52,6 +52,7 @@ void send_next(self_ptr self) {
   f.height = rendition.height;
   f.pts_us = net::pts_of(src.time.fps_milli, st.next);
   f.jpeg = std::move(jpeg);
+  st.meter.on_sent(f.jpeg->size());
   self->send(st.sink, std::move(f));
   ++st.next;
   ++st.frames_sent;
@@ -95,6 +96,7 @@ void seek_to(self_ptr self, uint32_t segment, int64_t ms) {
   st.segment_start = idx;
   st.segment_sent = 0;
   st.have_ack = false;
+  st.meter.reset();
   self->send(st.pacer, caf::reset_atom::value);
 }
 
@@ -150,6 +152,7 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
   auto abr_cfg = cfg.abr;
   abr_cfg.low_buffer_ms = pacing.buffer_target_ms / 4;
   abr_cfg.high_buffer_ms = pacing.buffer_target_ms * 3 / 4;
+  abr_cfg.buffer_target_ms = pacing.buffer_target_ms;
   auto abr = make_abr(*st.source, policy, abr_cfg);
   if (!abr) {
     finish(self, net::end_reason::error, net::describe(abr.error()));
@@ -177,6 +180,8 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
         st.have_ack = true;
         st.last_ack = ack;
         auto received = ack.index - st.segment_start + 1;
+        if (auto kbps = st.meter.on_ack(received, self->clock().now()))
+          st.abr->observe_capacity(*kbps);
         self->send(st.pacer, ack_atom::value, received, ack.buffer_ms);
       },
       [=](net::video_control& ctl) {

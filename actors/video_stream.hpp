@@ -29,6 +29,7 @@
 #include "actors/messages.hpp"
 #include "net/video_messages.hpp"
 #include "videos/abr.hpp"
+#include "videos/delivery_meter.hpp"
 #include "videos/video_source.hpp"
 
 namespace actors {
@@ -120,6 +121,8 @@ struct video_stream_state {
   uint32_t segment_sent = 0;  ///< frames sent since the last seek
   bool have_ack = false;      ///< since the last seek
   net::video_ack last_ack;
+  /// The link's capacity from this segment's acks, for the policy.
+  video::delivery_meter meter;
   bool done = false;
 };
 

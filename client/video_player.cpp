@@ -32,6 +32,16 @@ const char* reason_text(uint8_t reason) {
 
 } // namespace
 
+double player_summary::mean_height() const {
+  uint64_t frames = 0;
+  uint64_t sum = 0;
+  for (auto& [h, n] : shown_by_height) {
+    frames += n;
+    sum += uint64_t{h} * n;
+  }
+  return frames == 0 ? 0.0 : static_cast<double>(sum) / frames;
+}
+
 std::string player_summary::to_text() const {
   std::string s = "video " + video + " (stream " + std::to_string(stream_id) +
                   ", policy " + policy +
@@ -58,6 +68,14 @@ std::string player_summary::to_text() const {
     s += ")";
   }
   s += ", " + std::to_string(bytes_received / 1024) + " KiB received";
+  if (!shown_by_height.empty()) {
+    s += "\nshown by rendition:";
+    for (auto& [h, n] : shown_by_height)
+      s += " " + std::to_string(h) + "p " + std::to_string(n);
+    char mean[32];
+    std::snprintf(mean, sizeof(mean), " (mean %.0fp)", mean_height());
+    s += mean;
+  }
   // The order check the prototype failed: each index once, ascending.
   bool ascending = true;
   for (size_t i = 1; i < received_indices.size(); ++i)
@@ -223,6 +241,7 @@ void video_player::show(uint32_t index, entry& e, player_time now) {
     summary_.switch_points.emplace_back(index, e.height);
   }
   shown_height_ = e.height;
+  ++summary_.shown_by_height[e.height];
   if (cfg_.headless && !cfg_.check_frame_codes)
     return;
   auto img = cv::imdecode(e.jpeg, cv::IMREAD_COLOR);

@@ -72,6 +72,7 @@ struct player_summary {
   std::chrono::milliseconds rebuffer_time{0};
   uint32_t switches = 0; ///< rendition changes among shown frames
   std::vector<std::pair<uint32_t, uint16_t>> switch_points; ///< index, height
+  std::map<uint16_t, uint32_t> shown_by_height; ///< frames shown per height
   uint64_t bytes_received = 0;
   std::vector<uint32_t> received_indices; ///< in arrival order
   std::vector<uint32_t> shown_indices;    ///< in display order
@@ -80,6 +81,9 @@ struct player_summary {
   bool ended = false;
   uint8_t end_reason = 0; ///< net::end_reason
   std::string end_text;
+
+  /// Height averaged over the frames shown (0 when none was).
+  double mean_height() const;
 
   /// A few human-readable lines.
   std::string to_text() const;

@@ -55,7 +55,7 @@ net::result<client_options> parse_client_options(int argc,
     ("max-kbps", po::value(&o.max_kbps)->default_value(o.max_kbps),
      "cap the receive bandwidth (kbit/s, 0 = no cap)")
     ("abr-policy", po::value(&o.abr_policy),
-     "video policy to ask for: adaptive | thirds | fixed:<height>")
+     "video policy to ask for: adaptive | bba | thirds | fixed:<height>")
     ("keepalive-s", po::value(&o.keepalive_s)->default_value(o.keepalive_s),
      "send a PING after this many seconds (keep below the server's "
      "--idle-timeout-s)")

@@ -40,6 +40,8 @@ drive(abr_policy& p, uint32_t& i,
 CAF_TEST(policies parse and bad text is rejected) {
   CAF_CHECK(parse_policy("thirds")->kind == policy_kind::thirds);
   CAF_CHECK(parse_policy("adaptive")->kind == policy_kind::adaptive);
+  CAF_CHECK(parse_policy("bba")->kind == policy_kind::bba);
+  CAF_CHECK_EQUAL(parse_policy("bba")->to_string(), "bba");
   auto f = parse_policy("fixed:720");
   CAF_REQUIRE(f);
   CAF_CHECK(f->kind == policy_kind::fixed);
@@ -48,8 +50,9 @@ CAF_TEST(policies parse and bad text is rejected) {
   auto f240 = parse_policy("fixed:240p");
   CAF_REQUIRE(f240);
   CAF_CHECK_EQUAL(f240->height, 240u);
-  for (auto bad : {"", "Thirds", "fixed", "fixed:", "fixed:abc", "fixed:0",
-                   "fixed:-1", "fixed:99999", "adaptive2", "fast"}) {
+  for (auto bad :
+       {"", "Thirds", "fixed", "fixed:", "fixed:abc", "fixed:0", "fixed:-1",
+        "fixed:99999", "adaptive2", "fast", "BBA", "bba:1"}) {
     auto p = parse_policy(bad);
     CAF_CHECK(!p);
     if (!p)
@@ -112,7 +115,7 @@ CAF_TEST(thirds degrade with fewer or more renditions) {
   CAF_CHECK_EQUAL(c, (std::vector<size_t>{0, 0, 0, 2, 2, 2, 3, 3, 3}));
 }
 
-CAF_TEST(adaptive steps down at once on low throughput or buffer) {
+CAF_TEST(adaptive steps down on a low buffer not on the clients throughput) {
   abr_settings s;
   s.start = 2;
   auto p = make("adaptive", three(), 10000, s);
@@ -121,13 +124,11 @@ CAF_TEST(adaptive steps down at once on low throughput or buffer) {
   for (int k = 0; k < 60; ++k)
     p.choose(i++);
   CAF_CHECK_EQUAL(p.current(), 2u);
-  // throughput below 1080p's bitrate but above 720p's: one step
-  CAF_CHECK_EQUAL(drive(p, i, {{5000, 2000}}), (std::vector<size_t>{1}));
-  // throughput below everything: straight to the lowest
-  auto q = make("adaptive", three(), 10000, s);
-  uint32_t j = 0;
-  CAF_CHECK_EQUAL(drive(q, j, {{5000, 100}}), (std::vector<size_t>{0}));
-  // low buffer with good throughput still steps down one
+  // a client throughput below 1080p's bitrate with a full buffer is the
+  // paced rate, not a slow link: no step (the capacity decides that)
+  CAF_CHECK_EQUAL(drive(p, i, {{5000, 2000}, {5000, 100}}),
+                  (std::vector<size_t>{2, 2}));
+  // low buffer with good throughput steps down one
   auto r = make("adaptive", three(), 10000, s);
   uint32_t k = 0;
   CAF_CHECK_EQUAL(drive(r, k, {{500, 10000}, {500, 10000}}),
@@ -181,4 +182,113 @@ CAF_TEST(adaptive does not flap on oscillating input) {
   drive(q, j, reports);
   CAF_CHECK_EQUAL(q.switches(), 0u);
   CAF_CHECK_EQUAL(q.current(), 1u);
+}
+
+// BBA-0 with the defaults and a 1500 ms target: reservoir 375 ms, cushion
+// 750 ms, so f(B) runs from 300 kbps at 375 ms to 3000 kbps at 1125 ms;
+// 720p (1500) is crossed at B = 375 + 750 * 1200 / 2700 = 708 ms.
+CAF_TEST(bba maps the buffer alone to a rendition) {
+  auto p = make("bba", three(), 100000);
+  uint32_t i = 0;
+  // no report yet: the lowest
+  for (int k = 0; k < 30; ++k)
+    p.choose(i++);
+  CAF_CHECK_EQUAL(p.current(), 0u);
+  // throughput is ignored: a full buffer means the highest, whatever the
+  // link; an empty one the lowest
+  CAF_CHECK_EQUAL(drive(p, i, {{1200, 1}, {300, 100000}, {1125, 0}}),
+                  (std::vector<size_t>{2, 0, 2}));
+  // in the cushion: up to the highest rate below f(B)
+  auto q = make("bba", three(), 100000);
+  uint32_t j = 0;
+  CAF_CHECK_EQUAL(drive(q, j, {{700, 0}, {720, 0}, {1100, 0}, {1124, 0}}),
+                  (std::vector<size_t>{0, 1, 1, 1}));
+  CAF_CHECK_EQUAL(q.switches(), 1u);
+}
+
+CAF_TEST(bba holds between the next rates down and up) {
+  abr_settings s;
+  s.start = 1; // 720p: moves up when f >= 3000, down when f <= 300
+  auto p = make("bba", three(), 100000, s);
+  uint32_t i = 0;
+  // f between 300 and 3000 (buffer 376..1124 ms): stays at 720p, even
+  // where f < 1500
+  CAF_CHECK_EQUAL(drive(p, i, {{400, 0}, {1000, 0}, {376, 0}, {1124, 0}}),
+                  (std::vector<size_t>{1, 1, 1, 1}));
+  CAF_CHECK_EQUAL(p.switches(), 0u);
+  // the reservoir: straight to the lowest; then back up only once f
+  // passes 720p's rate
+  CAF_CHECK_EQUAL(drive(p, i, {{375, 0}, {600, 0}, {710, 0}}),
+                  (std::vector<size_t>{0, 0, 1}));
+}
+
+CAF_TEST(bba reservoir and cushion scale with the buffer target) {
+  abr_settings s;
+  s.buffer_target_ms = 4000; // reservoir 1000, cushion 2000
+  s.reservoir = 0.25;
+  s.cushion = 0.5;
+  auto p = make("bba", three(), 100000, s);
+  uint32_t i = 0;
+  CAF_CHECK_EQUAL(drive(p, i, {{1000, 0}, {2000, 0}, {2999, 0}, {3000, 0}}),
+                  (std::vector<size_t>{0, 1, 1, 2}));
+  // the stream passes its target in (the same as the pacer's)
+  s.buffer_target_ms = 1500;
+  s.reservoir = 0.5;
+  s.cushion = 0.25; // reservoir 750, cushion 375
+  auto q = make("bba", three(), 100000, s);
+  uint32_t j = 0;
+  CAF_CHECK_EQUAL(drive(q, j, {{750, 0}, {1125, 0}}),
+                  (std::vector<size_t>{0, 2}));
+}
+
+CAF_TEST(adaptive steps down at the next frame on a low capacity) {
+  abr_settings s;
+  s.start = 2;
+  auto p = make("adaptive", three(), 10000, s);
+  uint32_t i = 0;
+  p.observe(1500, 20000); // the client still reports its last burst
+  for (int k = 0; k < 5; ++k)
+    p.choose(i++);
+  CAF_CHECK_EQUAL(p.current(), 2u);
+  // mid-second: the server measured 1600 kbps, below 1080p: at once to
+  // the highest that fits (720p, 1500)
+  p.observe_capacity(1600);
+  CAF_CHECK_EQUAL(p.choose(i++), 1u);
+  // and below 720p too: 240p, again without waiting for the second
+  p.observe_capacity(1000);
+  CAF_CHECK_EQUAL(p.choose(i++), 0u);
+  CAF_CHECK_EQUAL(p.switches(), 2u);
+  // a capacity above the current bitrate changes nothing before the second
+  p.observe_capacity(100000);
+  CAF_CHECK_EQUAL(p.choose(i++), 0u);
+}
+
+CAF_TEST(a capacity sample bounds the climb until the hold expires) {
+  abr_settings s;
+  s.capacity_hold_s = 5;
+  auto p = make("adaptive", three(), 100000, s);
+  uint32_t i = 0;
+  // the server saw 1700 kbps (below 1.2 x 1500): the client's inflated
+  // 20000 does not lift it to 720p
+  p.observe_capacity(1700);
+  auto got =
+      drive(p, i, {{5000, 20000}, {5000, 20000}, {5000, 20000}, {5000, 20000}});
+  CAF_CHECK_EQUAL(got, (std::vector<size_t>{0, 0, 0, 0}));
+  // 5 s of video (125 frames) later the sample is dropped and the climb
+  // resumes: votes at frames 125 and 150
+  got = drive(p, i, {{5000, 20000}, {5000, 20000}, {5000, 20000}});
+  CAF_CHECK_EQUAL(got, (std::vector<size_t>{0, 0, 1}));
+  // a capacity that allows the next step (1.2 x 3000) lets it through
+  p.observe_capacity(4000);
+  got = drive(p, i, {{5000, 20000}, {5000, 20000}});
+  CAF_CHECK_EQUAL(got, (std::vector<size_t>{1, 2}));
+}
+
+CAF_TEST(bba ignores the capacity) {
+  abr_settings s;
+  s.start = 2;
+  auto p = make("bba", three(), 100000, s);
+  uint32_t i = 0;
+  p.observe_capacity(100);
+  CAF_CHECK_EQUAL(drive(p, i, {{1200, 0}}), (std::vector<size_t>{2}));
 }

@@ -1,6 +1,8 @@
 #define CAF_SUITE video_player
 #include <caf/test/unit_test.hpp>
 
+#include <cmath>
+
 #include <opencv2/imgcodecs.hpp>
 
 #include "client/video_player.hpp"
@@ -114,6 +116,13 @@ CAF_TEST(plays a paced stream without loss and reports it) {
   CAF_CHECK_EQUAL(s.switch_points, (std::vector<std::pair<uint32_t, uint16_t>>{
                                        {17, 720}, {34, 1080}}));
   CAF_CHECK_EQUAL(s.bytes_received, 50000u);
+  // 17 frames of 240p, 17 of 720p, 16 of 1080p
+  CAF_CHECK_EQUAL(s.shown_by_height,
+                  (std::map<uint16_t, uint32_t>{{240, 17}, {720, 17},
+                                                {1080, 16}}));
+  CAF_CHECK_LESS(std::abs(s.mean_height() - (17 * 240 + 17 * 720 + 16 * 1080) /
+                                                50.0),
+                 1e-9);
   CAF_CHECK(s.ended);
   // acks: the highest index so far, the buffer, non-decreasing, and often
   // enough for the server's credits (every 5 frames or 200 ms)
@@ -133,6 +142,14 @@ CAF_TEST(plays a paced stream without loss and reports it) {
   CAF_MESSAGE(text);
   CAF_CHECK(text.find("50 frames shown of 50 received") != std::string::npos);
   CAF_CHECK(text.find("at 17 -> 720p") != std::string::npos);
+  CAF_CHECK(text.find("shown by rendition: 240p 17 720p 17 1080p 16 "
+                      "(mean 672p)") != std::string::npos);
+}
+
+CAF_TEST(nothing shown has no mean height) {
+  player_summary s;
+  CAF_CHECK_EQUAL(s.mean_height(), 0.0);
+  CAF_CHECK(s.to_text().find("shown by rendition") == std::string::npos);
 }
 
 CAF_TEST(a starving stream rebuffers and resumes) {

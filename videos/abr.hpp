@@ -14,9 +14,9 @@
 namespace video {
 
 /// The kinds of policy a client can ask for.
-enum class policy_kind : uint8_t { thirds, fixed, adaptive };
+enum class policy_kind : uint8_t { thirds, fixed, adaptive, bba };
 
-/// A parsed policy: "thirds", "fixed:<height>" or "adaptive".
+/// A parsed policy: "thirds", "fixed:<height>", "adaptive" or "bba".
 struct policy_spec {
   policy_kind kind = policy_kind::thirds;
   uint16_t height = 0; ///< for `fixed`
@@ -38,7 +38,7 @@ struct rendition_profile {
   uint32_t bitrate_kbps = 0; ///< average at the native rate
 };
 
-/// Tuning of the adaptive policy.
+/// Tuning of the adaptive and bba policies.
 struct abr_settings {
   uint32_t low_buffer_ms = 1000; ///< below: step down at once
   uint32_t high_buffer_ms =
@@ -47,6 +47,15 @@ struct abr_settings {
   uint32_t up_confirmations = 2; ///< consecutive good decisions to step up
   uint32_t decision_frames = 0;  ///< frames between decisions; 0 = 1 s
   size_t start = 0;              ///< rendition to start adaptive at
+  /// adaptive: a capacity sample (observe_capacity) bounds the climb for
+  /// this many seconds of video sent, unless a newer one replaces it.
+  uint32_t capacity_hold_s = 30;
+  /// bba: the stream's buffer target; reservoir and cushion are fractions
+  /// of it (BBA-0: lowest rendition up to the reservoir, highest from
+  /// reservoir + cushion, linear in between).
+  uint32_t buffer_target_ms = 1500;
+  double reservoir = 0.25;
+  double cushion = 0.5;
 };
 
 /// Chooses the rendition of each timeline index of one playback.
@@ -66,6 +75,12 @@ public:
   /// Feeds the latest client report (from a video_ack); 0 throughput means
   /// unknown.
   void observe(uint32_t buffer_ms, uint32_t throughput_kbps);
+
+  /// Feeds the server's own measurement of the link (delivery_meter): a
+  /// rate at which acked data was queued the whole time. adaptive steps
+  /// down to what fits at the next frame when it is below the current
+  /// bitrate, and climbs above it only once it is older than the hold.
+  void observe_capacity(uint32_t kbps);
 
   /// The rendition chosen last.
   size_t current() const {
@@ -88,6 +103,7 @@ public:
 private:
   size_t thirds(uint32_t i) const;
   void decide();
+  void decide_bba();
 
   policy_spec spec_;
   std::vector<rendition_profile> renditions_;
@@ -103,6 +119,9 @@ private:
   bool have_report_ = false;
   uint32_t buffer_ms_ = 0;
   uint32_t throughput_kbps_ = 0;
+  uint32_t capacity_kbps_ = 0; ///< 0: none, or older than the hold
+  uint32_t capacity_age_ = 0;  ///< frames chosen since the sample
+  bool urgent_ = false;        ///< decide at the next frame
 };
 
 } // namespace video
