@@ -49,8 +49,8 @@ struct video_list {
 struct play_request {
   static constexpr uint8_t wire_type = 0x11;
   std::string video; ///< an id, or a number n meaning "video_n"
-  std::string
-      policy; ///< "" (server default), "thirds", "fixed:<h>", "adaptive"
+  /// "" (server default), "thirds", "fixed:<h>", "adaptive", "bba"
+  std::string policy;
   uint32_t buffer_target_ms = 0; ///< 0 = server default
   CHATROOM_FIELDS(play_request, video, policy, buffer_target_ms)
 };
