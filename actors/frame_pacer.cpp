@@ -43,7 +43,10 @@ void release(self_ptr self) {
 }
 
 bool has_credit(self_ptr self) {
-  return self->state.in_flight() < self->state.cfg.max_in_flight;
+  auto& st = self->state;
+  auto window = st.window == 0 ? st.cfg.max_in_flight
+                               : std::min(st.window, st.cfg.max_in_flight);
+  return st.in_flight() < window;
 }
 
 // Releases what is due (a fill, or the slots of the schedule up to now) and
@@ -133,6 +136,10 @@ frame_pacer(frame_pacer_actor::stateful_pointer<frame_pacer_state> self,
         st.estimate_ns = 0;
         st.ref = self->clock().now();
         step(self); // a fill: the schedule starts afresh
+      },
+      [=](window_atom, uint32_t frames) {
+        self->state.window = frames;
+        step(self); // a wider window may release at once
       },
       [=](caf::tick_atom, uint64_t generation) {
         auto& st = self->state;

@@ -33,11 +33,15 @@ using pacer_sink = caf::typed_actor<caf::reacts_to<next_atom>>;
 ///   frames released since the last reset, and `buffer_ms` of media.
 /// - `pause_atom` / `resume_atom`: stop / restart releasing.
 /// - `reset_atom`: after a seek: the client starts from an empty buffer.
+/// - `(window_atom, frames)`: at most `frames` un-acked from now on (the
+///   link's measured capacity in frames of the current rendition), never
+///   more than `max_in_flight`; 0 = `max_in_flight` again.
 /// - `(tick_atom, generation)`: its own timer.
 using frame_pacer_actor =
     caf::typed_actor<caf::reacts_to<ack_atom, uint32_t, uint32_t>,
                      caf::reacts_to<pause_atom>, caf::reacts_to<resume_atom>,
                      caf::reacts_to<caf::reset_atom>,
+                     caf::reacts_to<window_atom, uint32_t>,
                      caf::reacts_to<caf::tick_atom, uint64_t>>;
 
 /// Pacing parameters of one playback. No defaults of their own: a
@@ -75,6 +79,7 @@ struct frame_pacer_state {
   /// The slot the armed timer is for (max: none armed).
   caf::actor_clock::time_point armed_for = caf::actor_clock::time_point::max();
   bool paused = false;
+  uint32_t window = 0; ///< narrowed by the stream; 0 = max_in_flight
   uint64_t generation = 0; ///< of the armed timer; older ticks are stale
 
   /// Frames released but not yet confirmed.

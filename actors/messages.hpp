@@ -57,5 +57,7 @@ using build_atom = caf::atom_constant<caf::atom("build")>;
 /// A session to itself: ask the catalog again how far the cache build a
 /// PLAY waits for is.
 using waiting_atom = caf::atom_constant<caf::atom("waiting")>;
+/// A stream to its pacer: at most this many frames un-acked for now.
+using window_atom = caf::atom_constant<caf::atom("window")>;
 
 } // namespace actors

@@ -61,6 +61,26 @@ void send_next(self_ptr self) {
     finish(self, net::end_reason::finished, "");
 }
 
+// What may be in flight: half a second of the link's last measured
+// capacity (a saturated window, at most 2 s old), in frames of the current
+// rendition; otherwise the pacer's own bound. A step down of the link
+// then stops the 1080p frames queueing behind the down-switch.
+void narrow_window(self_ptr self, caf::actor_clock::time_point now) {
+  auto& st = self->state;
+  uint32_t frames = 0;
+  auto& r = st.source->renditions[st.abr->current()];
+  if (st.capacity_kbps > 0 && now - st.capacity_at < std::chrono::seconds{2} &&
+      r.bitrate_kbps > 0) {
+    auto n = uint64_t{st.capacity_kbps} * st.source->time.fps_milli / 2 /
+             (uint64_t{r.bitrate_kbps} * 1000);
+    frames = static_cast<uint32_t>(std::clamp<uint64_t>(n, 2, 100000));
+  }
+  if (frames == st.window)
+    return;
+  st.window = frames;
+  self->send(st.pacer, window_atom::value, frames);
+}
+
 // Where the client's playout is, in ms: what it received minus what it
 // still buffers; the segment start before its first ack.
 int64_t position_ms(self_ptr self) {
@@ -180,8 +200,13 @@ video_stream(video_stream_actor::stateful_pointer<video_stream_state> self,
         st.have_ack = true;
         st.last_ack = ack;
         auto received = ack.index - st.segment_start + 1;
-        if (auto kbps = st.meter.on_ack(received, self->clock().now()))
+        auto now = self->clock().now();
+        if (auto kbps = st.meter.on_ack(received, now)) {
           st.abr->observe_capacity(*kbps);
+          st.capacity_kbps = *kbps;
+          st.capacity_at = now;
+        }
+        narrow_window(self, now);
         self->send(st.pacer, ack_atom::value, received, ack.buffer_ms);
       },
       [=](net::video_control& ctl) {

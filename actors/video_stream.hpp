@@ -123,6 +123,9 @@ struct video_stream_state {
   net::video_ack last_ack;
   /// The link's capacity from this segment's acks, for the policy.
   video::delivery_meter meter;
+  uint32_t capacity_kbps = 0; ///< the meter's last sample
+  caf::actor_clock::time_point capacity_at;
+  uint32_t window = 0; ///< the pacer's window as last sent (0 = its own)
   bool done = false;
 };
 

@@ -158,6 +158,26 @@ CAF_TEST(credits bound the frames in flight when no ack arrives) {
   CAF_CHECK_EQUAL(st().state.in_flight(), 8u);
 }
 
+CAF_TEST(a narrowed window bounds the frames in flight until widened) {
+  start(10000, 8);
+  CAF_CHECK_EQUAL(count(), 8u);
+  anon_send(pacer, window_atom::value, uint32_t{3});
+  sched.run();
+  // all 8 confirmed: only 3 may be in flight now
+  anon_send(pacer, ack_atom::value, uint32_t{8}, uint32_t{320});
+  sched.run();
+  CAF_CHECK_EQUAL(count(), 11u);
+  CAF_CHECK_EQUAL(after(30s), 11u);
+  // the window never exceeds max_in_flight
+  anon_send(pacer, window_atom::value, uint32_t{50});
+  sched.run();
+  CAF_CHECK_EQUAL(count(), 16u);
+  // 0: the pacer's own bound again
+  anon_send(pacer, window_atom::value, uint32_t{0});
+  sched.run();
+  CAF_CHECK_EQUAL(st().state.in_flight(), 8u);
+}
+
 CAF_TEST(acks reporting a full client buffer hold releases back) {
   start(1000, 100);
   CAF_CHECK_EQUAL(count(), 25u);
